@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { SessionUser, ValidSession } from './lib/server/auth/session';
+
+declare global {
+  namespace App {
+    interface Error {
+      message: string;
+      errorId?: string;
+    }
+    interface Locals {
+      requestId: string;
+      log: Logger;
+      ip: string;
+      user: SessionUser | null;
+      session: ValidSession | null;
+    }
+  }
+}
+
+export {};

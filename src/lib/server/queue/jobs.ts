@@ -1,0 +1,26 @@
+// The typed registry of every job: its queue and the schema of its payload. Jobs carry ids,
+// not data; a handler re-reads what it needs. The worker refuses to start when a job named
+// here has no handler.
+import { z } from 'zod';
+
+export const QUEUES = ['sync', 'send', 'maintenance'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export const jobs = {
+  'maintenance.pruneSessions': {
+    queue: 'maintenance',
+    payload: z.object({ requestedBy: z.string().optional() })
+  }
+} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
+
+export type JobName = keyof typeof jobs;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobs)[N]['payload']>;
+export const jobNames = Object.keys(jobs) as JobName[];
+
+export function queueOf(name: JobName): QueueName {
+  return jobs[name].queue;
+}
+
+export function queuePrefix(): string {
+  return process.env.QUEUE_PREFIX || 'emailclient';
+}

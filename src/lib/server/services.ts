@@ -1,0 +1,37 @@
+// The app process's long-lived dependencies, built once on first use.
+import type { Redis } from 'ioredis';
+import { LoginThrottle } from './auth/throttle.js';
+import { db, type Db } from './db.js';
+import { env, type Env } from './env.js';
+import { logger } from './logger.js';
+import { Producer } from './queue/producer.js';
+import { redis } from './redis.js';
+
+export interface Services {
+  env: Env;
+  db: Db;
+  redis: Redis;
+  throttle: LoginThrottle;
+  producer: Producer;
+}
+
+let services: Services | undefined;
+
+export function getServices(): Services {
+  if (services) return services;
+  const e = env();
+  const r = redis();
+  services = {
+    env: e,
+    db: db(),
+    redis: r,
+    throttle: new LoginThrottle(r, {
+      enabled: e.RATE_LIMIT_ENABLED,
+      perAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+      perIp: e.RATE_LIMIT_LOGIN_PER_IP,
+      windowSeconds: e.RATE_LIMIT_LOGIN_WINDOW_SECONDS
+    }),
+    producer: new Producer(e.REDIS_URL, logger())
+  };
+  return services;
+}

@@ -1,0 +1,10 @@
+import { router } from './init.js';
+import { adminRouter } from './routers/admin/_router.js';
+import { authRouter } from './routers/auth/_router.js';
+
+export const appRouter = router({
+  auth: authRouter,
+  admin: adminRouter
+});
+
+export type AppRouter = typeof appRouter;

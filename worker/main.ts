@@ -1,0 +1,94 @@
+// The worker process: runs the bounded jobs (BullMQ) that the app enqueues. Later it also
+// supervises the long-lived IMAP connections. Stops cleanly on SIGTERM: running jobs finish
+// (or, past the grace period, go back to the queue for another worker).
+import { Worker, Queue, type Job } from 'bullmq';
+import { createDb } from '../src/lib/server/db.js';
+import { env as loadEnv } from '../src/lib/server/env.js';
+import { createLogger, setRootLogger } from '../src/lib/server/logger.js';
+import { jobs, QUEUES, queueOf, type JobName } from '../src/lib/server/queue/jobs.js';
+import { createRedis } from '../src/lib/server/redis.js';
+import { assertHandlers, handlers, type JobContext } from './registry.js';
+import pkg from '../package.json' with { type: 'json' };
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const log = createLogger({ level: env.LOG_LEVEL, service: 'worker' });
+  setRootLogger(log);
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled promise rejection');
+    process.exit(1);
+  });
+
+  assertHandlers(handlers);
+
+  const db = createDb(env.DATABASE_URL, Math.max(4, env.WORKER_CONCURRENCY));
+  await db.$queryRaw`SELECT 1`;
+  const probe = createRedis(env.REDIS_URL);
+  probe.on('error', () => {});
+  await probe.ping();
+  await probe.quit();
+
+  const connection = { url: env.REDIS_URL, maxRetriesPerRequest: null };
+  const usedQueues = QUEUES.filter((q) => Object.values(jobs).some((j) => j.queue === q));
+  const workers = usedQueues.map((queueName) => {
+    const w = new Worker(
+      queueName,
+      async (job: Job) => {
+        const name = job.name as JobName;
+        const def = jobs[name];
+        if (!def || def.queue !== queueName) throw new Error(`unknown job ${job.name} on queue ${queueName}`);
+        const payload = def.payload.parse(job.data);
+        const jlog = log.child({ job: name, jobId: job.id, attempt: job.attemptsMade + 1 });
+        const ctx: JobContext = { db, env, log: jlog, jobId: job.id!, attempt: job.attemptsMade + 1 };
+        const started = performance.now();
+        const handler = handlers[name] as (p: unknown, c: JobContext) => Promise<unknown>;
+        const result = await handler(payload, ctx);
+        jlog.debug({ ms: Math.round(performance.now() - started) }, 'job done');
+        return result;
+      },
+      { connection, prefix: env.QUEUE_PREFIX, concurrency: env.WORKER_CONCURRENCY, autorun: true }
+    );
+    w.on('failed', (job, err) => log.warn({ err, job: job?.name, jobId: job?.id }, 'job failed'));
+    w.on('error', (err) => log.error({ err, queue: queueName }, 'worker error'));
+    return w;
+  });
+
+  // Periodic maintenance: one scheduler entry, shared by every worker process (upsert is idempotent).
+  const maintenance = new Queue(queueOf('maintenance.pruneSessions'), { connection, prefix: env.QUEUE_PREFIX });
+  await maintenance.upsertJobScheduler(
+    'prune-sessions-hourly',
+    { every: 60 * 60 * 1000 },
+    { name: 'maintenance.pruneSessions', data: {} }
+  );
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  log.info({ queues: usedQueues, concurrency: env.WORKER_CONCURRENCY, version: pkg.version, pid: process.pid }, 'worker ready');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing running jobs');
+    const timer = setTimeout(() => {
+      log.warn('grace period over: returning running jobs to the queue');
+      void Promise.all(workers.map((w) => w.close(true))).then(() => process.exit(0));
+    }, env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000);
+    timer.unref();
+    await Promise.all(workers.map((w) => w.close()));
+    await maintenance.close();
+    await db.$disconnect();
+    clearTimeout(timer);
+    log.info('worker stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(JSON.stringify({ level: 'fatal', service: 'emailclient', component: 'worker', msg: `worker failed to start: ${msg}` }) + '\n');
+  process.exit(1);
+});
