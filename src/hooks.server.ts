@@ -4,12 +4,17 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { sessionCookie, validateSessionToken } from '$lib/server/auth/session';
 import { env } from '$lib/server/env';
 import { logger } from '$lib/server/logger';
-import { getServices } from '$lib/server/services';
+import { closeServices, getServices } from '$lib/server/services';
 
 export const init: ServerInit = () => {
   // Parse the configuration now: a bad value stops the process at start with one line.
   const e = env();
   logger().info({ origin: e.ORIGIN, nodeEnv: e.NODE_ENV }, 'app starting');
+  // adapter-node emits this once the HTTP server has drained after SIGTERM/SIGINT.
+  process.once('sveltekit:shutdown', (reason: string) => {
+    logger().info({ reason }, 'app stopping');
+    void closeServices().then(() => logger().info('app stopped'));
+  });
 };
 
 // Paths that must answer even when PostgreSQL or Redis is down, and need no session.
@@ -94,10 +99,13 @@ export const handle: Handle = async ({ event, resolve }) => {
       if (e instanceof RateLimiterRes) {
         const seconds = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
         return finish(
-          new Response(JSON.stringify({ error: { message: `Too many requests. Try again in ${seconds} s.` } }), {
-            status: 429,
-            headers: { 'content-type': 'application/json', 'retry-after': String(seconds) }
-          })
+          new Response(
+            JSON.stringify({ error: { message: `Too many requests. Try again in ${seconds} s.` } }),
+            {
+              status: 429,
+              headers: { 'content-type': 'application/json', 'retry-after': String(seconds) }
+            }
+          )
         );
       }
       // Redis unavailable: serve the request rather than take the whole API down with it.
@@ -111,6 +119,9 @@ export const handle: Handle = async ({ event, resolve }) => {
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
   const errorId = randomUUID();
   if (status === 404) return { message: 'Not found' };
-  (event.locals.log ?? logger()).error({ err: error, errorId, status, path: event.url.pathname }, 'unhandled error');
+  (event.locals.log ?? logger()).error(
+    { err: error, errorId, status, path: event.url.pathname },
+    'unhandled error'
+  );
   return { message: status >= 500 ? 'Something went wrong on our side.' : message, errorId };
 };

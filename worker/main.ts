@@ -54,14 +54,20 @@ async function main(): Promise<void> {
   });
 
   // Periodic maintenance: one scheduler entry, shared by every worker process (upsert is idempotent).
-  const maintenance = new Queue(queueOf('maintenance.pruneSessions'), { connection, prefix: env.QUEUE_PREFIX });
+  const maintenance = new Queue(queueOf('maintenance.pruneSessions'), {
+    connection,
+    prefix: env.QUEUE_PREFIX
+  });
   await maintenance.upsertJobScheduler(
     'prune-sessions-hourly',
-    { every: 60 * 60 * 1000 },
+    { pattern: '17 * * * *' }, // hourly, at a minute other schedulers rarely use
     { name: 'maintenance.pruneSessions', data: {} }
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
-  log.info({ queues: usedQueues, concurrency: env.WORKER_CONCURRENCY, version: pkg.version, pid: process.pid }, 'worker ready');
+  log.info(
+    { queues: usedQueues, concurrency: env.WORKER_CONCURRENCY, version: pkg.version, pid: process.pid },
+    'worker ready'
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -89,6 +95,13 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const msg = err instanceof Error ? err.message : String(err);
-  process.stderr.write(JSON.stringify({ level: 'fatal', service: 'emailclient', component: 'worker', msg: `worker failed to start: ${msg}` }) + '\n');
+  process.stderr.write(
+    JSON.stringify({
+      level: 'fatal',
+      service: 'emailclient',
+      component: 'worker',
+      msg: `worker failed to start: ${msg}`
+    }) + '\n'
+  );
   process.exit(1);
 });

@@ -21,7 +21,10 @@ export const handlers: Handlers = {
 };
 
 /** Every job name in the registry must have a handler, and nothing else may claim one. */
-export function assertHandlers(h: Partial<Record<string, unknown>>, names: readonly string[] = jobNames): void {
+export function assertHandlers(
+  h: Partial<Record<string, unknown>>,
+  names: readonly string[] = jobNames
+): void {
   const missing = names.filter((n) => typeof h[n] !== 'function');
   const unknown = Object.keys(h).filter((n) => !names.includes(n));
   if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);

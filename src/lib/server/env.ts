@@ -20,13 +20,16 @@ const int = (def: number, min: number, max: number) =>
     .default(def);
 
 const url = (protocols: string[]) =>
-  z.url({ error: `must be a URL (${protocols.join(', ')})` }).refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol.replace(/:$/, ''));
-    } catch {
-      return false;
-    }
-  }, `must start with ${protocols.map((p) => p + '://').join(' or ')}`);
+  z.url({ error: `must be a URL (${protocols.join(', ')})` }).refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    `must start with ${protocols.map((p) => p + '://').join(' or ')}`
+  );
 
 /** 32 random bytes as 64 hex characters or base64 (openssl rand -hex 32). */
 const key = z.string().refine((v) => decodeKey(v) !== null, {
@@ -120,7 +123,10 @@ export const envSchema = z
 export type Env = z.output<typeof envSchema>;
 
 export class EnvError extends Error {
-  constructor(readonly variable: string, readonly problem: string) {
+  constructor(
+    readonly variable: string,
+    readonly problem: string
+  ) {
     super(`Invalid configuration: ${variable} ${problem}`);
     this.name = 'EnvError';
   }

@@ -35,7 +35,10 @@ export const redactPaths = [
   'headers.authorization'
 ];
 
-export function createLogger(options: { level?: string; service?: string } = {}, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  options: { level?: string; service?: string } = {},
+  destination?: pino.DestinationStream
+): Logger {
   const opts: LoggerOptions = {
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     base: { service: 'emailclient', component: options.service ?? 'app' },

@@ -35,3 +35,12 @@ export function getServices(): Services {
   };
   return services;
 }
+
+/** Closes every connection the app holds, so the process can exit after a graceful shutdown. */
+export async function closeServices(): Promise<void> {
+  const s = services;
+  services = undefined;
+  if (!s) return;
+  await Promise.allSettled([s.producer.close(), s.db.$disconnect()]);
+  s.redis.disconnect();
+}

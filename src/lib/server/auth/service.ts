@@ -44,7 +44,12 @@ export function hashToken(token: string): Uint8Array<ArrayBuffer> {
 
 export async function signup(
   deps: AuthDeps,
-  input: { email: string; password: string; displayName?: string | undefined; inviteToken?: string | undefined },
+  input: {
+    email: string;
+    password: string;
+    displayName?: string | undefined;
+    inviteToken?: string | undefined;
+  },
   meta: RequestMeta
 ) {
   const { db } = deps;
@@ -66,7 +71,10 @@ export async function signup(
     } else {
       const anyUser = await tx.user.findFirst({ select: { id: true } });
       if (anyUser && !deps.allowSignup)
-        throw new AppError('FORBIDDEN', 'Sign-up is closed on this server. Ask an administrator for an invitation.');
+        throw new AppError(
+          'FORBIDDEN',
+          'Sign-up is closed on this server. Ask an administrator for an invitation.'
+        );
       const tenant = await tx.tenant.upsert({
         where: { slug: deps.defaultTenant.slug },
         create: { slug: deps.defaultTenant.slug, name: deps.defaultTenant.name },
@@ -76,11 +84,13 @@ export async function signup(
       if (!anyUser) role = 'admin'; // the first user of a fresh install runs it
     }
     const exists = await tx.user.findUnique({ where: { tenantId_email: { tenantId, email: input.email } } });
-    if (exists) throw new AppError('CONFLICT', 'An account with this address already exists. Log in instead.');
+    if (exists)
+      throw new AppError('CONFLICT', 'An account with this address already exists. Log in instead.');
     const created = await tx.user.create({
       data: { tenantId, email: input.email, displayName: input.displayName || null, passwordHash, role }
     });
-    if (invitationId) await tx.invitation.update({ where: { id: invitationId }, data: { acceptedAt: new Date() } });
+    if (invitationId)
+      await tx.invitation.update({ where: { id: invitationId }, data: { acceptedAt: new Date() } });
     await audit(tx, {
       tenantId,
       userId: created.id,
@@ -106,7 +116,12 @@ export async function login(
   const accountKey = input.organisation ? `${input.organisation}/${input.email}` : input.email;
   await throttle.check(accountKey, meta.ip).catch(async (e: unknown) => {
     if (e instanceof AppError)
-      await audit(db, { action: 'auth.login.throttled', ip: meta.ip, userAgent: meta.userAgent, details: { email: input.email } });
+      await audit(db, {
+        action: 'auth.login.throttled',
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        details: { email: input.email }
+      });
     throw e;
   });
 
@@ -130,7 +145,10 @@ export async function login(
       action: 'auth.login.failure',
       ip: meta.ip,
       userAgent: meta.userAgent,
-      details: { email: input.email, reason: !user ? 'unknown-user' : user.disabled ? 'disabled' : 'bad-password' }
+      details: {
+        email: input.email,
+        reason: !user ? 'unknown-user' : user.disabled ? 'disabled' : 'bad-password'
+      }
     });
     throw new AppError('UNAUTHORIZED', GENERIC_LOGIN_FAILURE);
   }
@@ -153,7 +171,13 @@ export async function logout(
   meta: RequestMeta
 ): Promise<void> {
   await invalidateSession(db, s.sessionId);
-  await audit(db, { tenantId: s.tenantId, userId: s.userId, action: 'auth.logout', ip: meta.ip, userAgent: meta.userAgent });
+  await audit(db, {
+    tenantId: s.tenantId,
+    userId: s.userId,
+    action: 'auth.logout',
+    ip: meta.ip,
+    userAgent: meta.userAgent
+  });
 }
 
 export async function changePassword(
@@ -188,7 +212,9 @@ export async function createInvitation(
   input: { email: string; role: 'admin' | 'member' },
   meta: RequestMeta
 ): Promise<{ token: string; expiresAt: Date }> {
-  const exists = await db.user.findUnique({ where: { tenantId_email: { tenantId: admin.tenantId, email: input.email } } });
+  const exists = await db.user.findUnique({
+    where: { tenantId_email: { tenantId: admin.tenantId, email: input.email } }
+  });
   if (exists) throw new AppError('CONFLICT', `${input.email} already has an account in your organisation.`);
   const token = encodeBase32LowerCaseNoPadding(randomBytes(20));
   const expiresAt = new Date(Date.now() + 7 * 24 * 3600 * 1000);
@@ -213,6 +239,11 @@ export async function createInvitation(
   return { token, expiresAt };
 }
 
-export function publicUser(u: { id: string; email: string; displayName: string | null; role: 'admin' | 'member' }) {
+export function publicUser(u: {
+  id: string;
+  email: string;
+  displayName: string | null;
+  role: 'admin' | 'member';
+}) {
   return { id: u.id, email: u.email, displayName: u.displayName, role: u.role };
 }

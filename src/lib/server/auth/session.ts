@@ -67,11 +67,16 @@ export async function validateSessionToken(
   opts: SessionOptions
 ): Promise<{ session: ValidSession; user: SessionUser } | null> {
   const parts = token.split('.');
-  if (parts.length !== 2 || !parts[0] || !parts[1] || parts[0].length > 64 || parts[1].length > 64) return null;
+  if (parts.length !== 2 || !parts[0] || !parts[1] || parts[0].length > 64 || parts[1].length > 64)
+    return null;
   const [id, secret] = parts as [string, string];
   const row = await db.session.findUnique({
     where: { id },
-    include: { user: { select: { id: true, tenantId: true, email: true, displayName: true, role: true, disabled: true } } }
+    include: {
+      user: {
+        select: { id: true, tenantId: true, email: true, displayName: true, role: true, disabled: true }
+      }
+    }
   });
   if (!row) return null;
   if (!constantTimeEqual(new Uint8Array(row.secretHash), hashSecret(secret))) return null;
@@ -100,7 +105,12 @@ export async function invalidateSession(db: Db, sessionId: string): Promise<void
 }
 
 /** Ends every session of a user except `keep` (after a password change). */
-export async function invalidateOtherSessions(db: Db, userId: string, tenantId: string, keep?: string): Promise<number> {
+export async function invalidateOtherSessions(
+  db: Db,
+  userId: string,
+  tenantId: string,
+  keep?: string
+): Promise<number> {
   const res = await db.session.deleteMany({
     where: { userId, tenantId, ...(keep ? { id: { not: keep } } : {}) }
   });

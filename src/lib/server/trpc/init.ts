@@ -13,7 +13,13 @@ const t = initTRPC.context<Context>().create({
       return {
         message: `Something went wrong on our side. If it keeps happening, quote error id ${errorId}.`,
         code: shape.code,
-        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, errorId, zodError: null }
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          errorId,
+          zodError: null
+        }
       };
     }
     const message = zod ? firstZodMessage(error.cause as ZodError) : shape.message;
@@ -38,12 +44,16 @@ export const publicProcedure = t.procedure;
 
 /** A signed-in user; ctx.user and ctx.session are non-null below this. */
 export const authedProcedure = t.procedure.use(({ ctx, next }) => {
-  if (!ctx.user || !ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Log in to continue.' });
+  if (!ctx.user || !ctx.session)
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Log in to continue.' });
   return next({ ctx: { ...ctx, user: ctx.user, session: ctx.session } });
 });
 
 export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
   if (ctx.user.role !== 'admin')
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only an administrator of your organisation can do this.' });
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'Only an administrator of your organisation can do this.'
+    });
   return next();
 });

@@ -11,5 +11,8 @@ export const inviteProcedure = adminProcedure
       input,
       ctx.meta
     );
-    return { url: `${ctx.env.ORIGIN}/signup?invite=${token}&email=${encodeURIComponent(input.email)}`, expiresAt };
+    return {
+      url: `${ctx.env.ORIGIN}/signup?invite=${token}&email=${encodeURIComponent(input.email)}`,
+      expiresAt
+    };
   });

@@ -10,5 +10,10 @@ export const changePasswordInput = z.object({
 export const changePasswordProcedure = authedProcedure
   .input(changePasswordInput)
   .mutation(({ ctx, input }) =>
-    changePassword(ctx.db, { sessionId: ctx.session.id, userId: ctx.user.id, tenantId: ctx.user.tenantId }, input, ctx.meta)
+    changePassword(
+      ctx.db,
+      { sessionId: ctx.session.id, userId: ctx.user.id, tenantId: ctx.user.tenantId },
+      input,
+      ctx.meta
+    )
   );
