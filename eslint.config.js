@@ -40,5 +40,10 @@ export default ts.config(
       'no-console': ['error', { allow: ['warn', 'error'] }],
       'svelte/no-navigation-without-resolve': 'off'
     }
+  },
+  {
+    // command-line tools print their results
+    files: ['scripts/**', 'bench/**', 'tests/**'],
+    rules: { 'no-console': 'off' }
   }
 );

@@ -52,7 +52,8 @@ export function makeServices(overrides: Record<string, string> = {}): Services &
 export async function resetDatabase(db: Db): Promise<void> {
   const tables = await db.$queryRaw<{ tablename: string }[]>`
     SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`;
-  if (tables.length) await db.$executeRawUnsafe(`TRUNCATE ${tables.map((t) => `"${t.tablename}"`).join(', ')} CASCADE`);
+  if (tables.length)
+    await db.$executeRawUnsafe(`TRUNCATE ${tables.map((t) => `"${t.tablename}"`).join(', ')} CASCADE`);
 }
 
 class Jar {
@@ -91,7 +92,9 @@ export function client(services: Services, opts: { ip?: string; userAgent?: stri
         locals.session = v.session;
       } else jar.delete(cookie.name);
     }
-    const request = new Request('http://localhost/api/trpc', { headers: { 'user-agent': opts.userAgent ?? 'vitest' } });
+    const request = new Request('http://localhost/api/trpc', {
+      headers: { 'user-agent': opts.userAgent ?? 'vitest' }
+    });
     return createCaller(createContext(services, { cookies: jar as unknown as Cookies, locals, request }));
   }
   return {

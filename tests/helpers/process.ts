@@ -25,7 +25,10 @@ export interface Running {
 }
 
 export function run(cmd: string, args: string[], env: Record<string, string | undefined>): Running {
-  const proc = spawn(cmd, args, { env: { ...process.env, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(cmd, args, {
+    env: { ...process.env, ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
   const lines: string[] = [];
   const waiters: { match: (l: string) => boolean; resolve: (l: string) => void }[] = [];
   const onData = (buf: Buffer, acc: { rest: string }) => {
@@ -34,7 +37,11 @@ export function run(cmd: string, args: string[], env: Record<string, string | un
     acc.rest = parts.pop() ?? '';
     for (const l of parts) {
       lines.push(l);
-      for (const w of [...waiters]) if (w.match(l)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(l));
+      for (const w of [...waiters])
+        if (w.match(l)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(l);
+        }
     }
   };
   const o = { rest: '' };
@@ -59,7 +66,8 @@ export function run(cmd: string, args: string[], env: Record<string, string | un
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         const t = setTimeout(
-          () => reject(new Error(`timed out waiting for a line; output so far:\n${lines.slice(-20).join('\n')}`)),
+          () =>
+            reject(new Error(`timed out waiting for a line; output so far:\n${lines.slice(-20).join('\n')}`)),
           timeoutMs
         );
         waiters.push({
@@ -71,7 +79,9 @@ export function run(cmd: string, args: string[], env: Record<string, string | un
         });
         void exited.then((code) => {
           clearTimeout(t);
-          reject(new Error(`process exited (${code}) before the line; output:\n${lines.slice(-20).join('\n')}`));
+          reject(
+            new Error(`process exited (${code}) before the line; output:\n${lines.slice(-20).join('\n')}`)
+          );
         });
       });
     },
@@ -82,7 +92,10 @@ export function run(cmd: string, args: string[], env: Record<string, string | un
   };
 }
 
-export async function startApp(env: Record<string, string | undefined> = {}, opts: { waitHealthy?: boolean } = {}) {
+export async function startApp(
+  env: Record<string, string | undefined> = {},
+  opts: { waitHealthy?: boolean } = {}
+) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const app = run('node', ['scripts/start-app.js'], {

@@ -32,7 +32,9 @@ describe('sign-up, log-in, sessions', () => {
     const res = await (await c.caller()).auth.signup({ email: adminEmail.toUpperCase(), password: PASSWORD });
     expect(res.user).toMatchObject({ email: adminEmail, role: 'admin' });
     expect(c.token).toMatch(/^[a-z2-7]{32}\.[a-z2-7]{32}$/);
-    const tenant = await services.db.tenant.findUniqueOrThrow({ where: { slug: services.env.DEFAULT_TENANT_SLUG } });
+    const tenant = await services.db.tenant.findUniqueOrThrow({
+      where: { slug: services.env.DEFAULT_TENANT_SLUG }
+    });
     const user = await services.db.user.findFirstOrThrow({ where: { email: adminEmail } });
     expect(user.tenantId).toBe(tenant.id);
     expect(user.passwordHash).toMatch(/^\$argon2id\$/);
@@ -49,17 +51,25 @@ describe('sign-up, log-in, sessions', () => {
   });
 
   it('refuses later sign-ups while ALLOW_SIGNUP is off, and allows them when on', async () => {
-    const e = await errorOf((await client(services).caller()).auth.signup({ email: uniqueEmail(), password: PASSWORD }));
+    const e = await errorOf(
+      (await client(services).caller()).auth.signup({ email: uniqueEmail(), password: PASSWORD })
+    );
     expect(e.code).toBe('FORBIDDEN');
     expect(e.message).toMatch(/Sign-up is closed/);
-    const res = await (await client(open).caller()).auth.signup({ email: uniqueEmail('member'), password: PASSWORD });
+    const res = await (
+      await client(open).caller()
+    ).auth.signup({ email: uniqueEmail('member'), password: PASSWORD });
     expect(res.user.role).toBe('member');
   });
 
   it('rejects a duplicate address and weak passwords with clear messages', async () => {
-    const e = await errorOf((await client(open).caller()).auth.signup({ email: adminEmail, password: PASSWORD }));
+    const e = await errorOf(
+      (await client(open).caller()).auth.signup({ email: adminEmail, password: PASSWORD })
+    );
     expect(e.code).toBe('CONFLICT');
-    const weak = await errorOf((await client(open).caller()).auth.signup({ email: uniqueEmail(), password: 'short' }));
+    const weak = await errorOf(
+      (await client(open).caller()).auth.signup({ email: uniqueEmail(), password: 'short' })
+    );
     expect(weak.code).toBe('BAD_REQUEST');
   });
 
@@ -70,14 +80,24 @@ describe('sign-up, log-in, sessions', () => {
     const { url } = await (await admin.caller()).admin.invite({ email: invitee, role: 'member' });
     const token = new URL(url).searchParams.get('invite')!;
     const wrong = await errorOf(
-      (await client(services).caller()).auth.signup({ email: uniqueEmail(), password: PASSWORD, inviteToken: token })
+      (await client(services).caller()).auth.signup({
+        email: uniqueEmail(),
+        password: PASSWORD,
+        inviteToken: token
+      })
     );
     expect(wrong.message).toMatch(/This invitation is for/);
     const c = client(services);
-    const res = await (await c.caller()).auth.signup({ email: invitee, password: PASSWORD, inviteToken: token });
+    const res = await (
+      await c.caller()
+    ).auth.signup({ email: invitee, password: PASSWORD, inviteToken: token });
     expect(res.user.role).toBe('member');
     const again = await errorOf(
-      (await client(services).caller()).auth.signup({ email: invitee, password: PASSWORD, inviteToken: token })
+      (await client(services).caller()).auth.signup({
+        email: invitee,
+        password: PASSWORD,
+        inviteToken: token
+      })
     );
     expect(again.message).toMatch(/invalid or has expired/);
     // members cannot invite
@@ -86,7 +106,9 @@ describe('sign-up, log-in, sessions', () => {
   });
 
   it('answers a wrong password and an unknown address the same way', async () => {
-    const a = await errorOf((await client(services).caller()).auth.login({ email: adminEmail, password: 'nope-nope' }));
+    const a = await errorOf(
+      (await client(services).caller()).auth.login({ email: adminEmail, password: 'nope-nope' })
+    );
     const b = await errorOf(
       (await client(services).caller()).auth.login({ email: uniqueEmail('ghost'), password: 'nope-nope' })
     );
@@ -100,7 +122,9 @@ describe('sign-up, log-in, sessions', () => {
     const email = uniqueEmail('victim');
     await (await client(open).caller()).auth.signup({ email, password: PASSWORD });
     for (let i = 0; i < 5; i++) {
-      const e = await errorOf((await client(services).caller()).auth.login({ email, password: `wrong-${i}` }));
+      const e = await errorOf(
+        (await client(services).caller()).auth.login({ email, password: `wrong-${i}` })
+      );
       expect(e.code).toBe('UNAUTHORIZED');
     }
     const sixth = await errorOf((await client(services).caller()).auth.login({ email, password: PASSWORD }));
@@ -108,7 +132,8 @@ describe('sign-up, log-in, sessions', () => {
     expect(sixth.message).toMatch(/^Too many attempts\. Try again in \d+ s\.$/);
     // an unknown account is throttled exactly the same way (no account enumeration)
     const ghost = uniqueEmail('ghost');
-    for (let i = 0; i < 5; i++) await errorOf((await client(services).caller()).auth.login({ email: ghost, password: 'x' }));
+    for (let i = 0; i < 5; i++)
+      await errorOf((await client(services).caller()).auth.login({ email: ghost, password: 'x' }));
     const g = await errorOf((await client(services).caller()).auth.login({ email: ghost, password: 'x' }));
     expect(g.code).toBe('TOO_MANY_REQUESTS');
     const throttled = await services.db.auditLog.count({ where: { action: 'auth.login.throttled' } });
@@ -119,8 +144,12 @@ describe('sign-up, log-in, sessions', () => {
     const ip = '192.0.2.77';
     const limit = services.env.RATE_LIMIT_LOGIN_PER_IP;
     for (let i = 0; i < limit; i++)
-      await errorOf((await client(services, { ip }).caller()).auth.login({ email: uniqueEmail(), password: 'x' }));
-    const e = await errorOf((await client(services, { ip }).caller()).auth.login({ email: adminEmail, password: PASSWORD }));
+      await errorOf(
+        (await client(services, { ip }).caller()).auth.login({ email: uniqueEmail(), password: 'x' })
+      );
+    const e = await errorOf(
+      (await client(services, { ip }).caller()).auth.login({ email: adminEmail, password: PASSWORD })
+    );
     expect(e.code).toBe('TOO_MANY_REQUESTS');
     // another IP is not affected
     await (await client(services).caller()).auth.login({ email: adminEmail, password: PASSWORD });
@@ -147,10 +176,15 @@ describe('sign-up, log-in, sessions', () => {
     const laptop = client(services);
     await (await laptop.caller()).auth.login({ email, password: PASSWORD });
     const wrong = await errorOf(
-      (await laptop.caller()).auth.changePassword({ currentPassword: 'not-it-at-all', newPassword: 'a brand new secret' })
+      (await laptop.caller()).auth.changePassword({
+        currentPassword: 'not-it-at-all',
+        newPassword: 'a brand new secret'
+      })
     );
     expect(wrong.message).toBe('Your current password is not right.');
-    const res = await (await laptop.caller()).auth.changePassword({
+    const res = await (
+      await laptop.caller()
+    ).auth.changePassword({
       currentPassword: PASSWORD,
       newPassword: 'a brand new secret'
     });
@@ -169,7 +203,9 @@ describe('sign-up, log-in, sessions', () => {
     await services.db.session.update({ where: { id }, data: { expiresAt: soon } });
     await (await c.caller()).auth.me();
     const slid = await services.db.session.findUniqueOrThrow({ where: { id } });
-    expect(slid.expiresAt.getTime()).toBeGreaterThan(Date.now() + (services.env.SESSION_TTL_DAYS - 1) * 24 * 3600 * 1000);
+    expect(slid.expiresAt.getTime()).toBeGreaterThan(
+      Date.now() + (services.env.SESSION_TTL_DAYS - 1) * 24 * 3600 * 1000
+    );
     await services.db.session.update({ where: { id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await (await c.caller()).auth.me()).user).toBeNull();
     expect(await services.db.session.findUnique({ where: { id } })).toBeNull();
@@ -178,11 +214,17 @@ describe('sign-up, log-in, sessions', () => {
   it('writes audit rows for login success and failure, logout and password change', async () => {
     const user = await services.db.user.findFirstOrThrow({ where: { email: adminEmail } });
     const actions = new Set(
-      (await services.db.auditLog.findMany({ where: { tenantId: user.tenantId }, select: { action: true } })).map(
-        (r) => r.action
-      )
+      (
+        await services.db.auditLog.findMany({ where: { tenantId: user.tenantId }, select: { action: true } })
+      ).map((r) => r.action)
     );
-    for (const a of ['auth.signup', 'auth.login.success', 'auth.login.failure', 'auth.logout', 'auth.password.change'])
+    for (const a of [
+      'auth.signup',
+      'auth.login.success',
+      'auth.login.failure',
+      'auth.logout',
+      'auth.password.change'
+    ])
       expect(actions).toContain(a);
     const failure = await services.db.auditLog.findFirstOrThrow({ where: { action: 'auth.login.failure' } });
     expect(JSON.stringify(failure.details)).not.toMatch(/nope-nope|wrong-\d/);
@@ -218,9 +260,13 @@ describe('tenant isolation', () => {
     expect(logB.every((r) => r.userId === null || userIdsB.has(r.userId))).toBe(true);
     // the same address may exist in two tenants; log-in then asks which organisation
     await db.user.create({ data: { tenantId: b.t.id, email: a.email, passwordHash: hash } });
-    const e = await errorOf((await client(services).caller()).auth.login({ email: a.email, password: PASSWORD }));
+    const e = await errorOf(
+      (await client(services).caller()).auth.login({ email: a.email, password: PASSWORD })
+    );
     expect(e.message).toMatch(/more than one organisation/);
-    const res = await (await client(services).caller()).auth.login({
+    const res = await (
+      await client(services).caller()
+    ).auth.login({
       email: a.email,
       password: PASSWORD,
       organisation: b.t.slug

@@ -42,7 +42,12 @@ describe('the app over HTTP', () => {
   });
 
   it('refuses cross-site state-changing requests, JSON included', async () => {
-    const evil = await post(app, '/api/trpc/auth.login', { email: 'a@example.test', password: 'x' }, { origin: 'https://evil.test' });
+    const evil = await post(
+      app,
+      '/api/trpc/auth.login',
+      { email: 'a@example.test', password: 'x' },
+      { origin: 'https://evil.test' }
+    );
     expect(evil.status).toBe(403);
     expect((await evil.json()).error.message).toBe('Cross-site request refused.');
     const noOrigin = await fetch(`${app.origin}/api/trpc/auth.login`, {
@@ -80,8 +85,12 @@ describe('the app over HTTP', () => {
     await new Promise((r) => setTimeout(r, 100));
     const requestLines = app.records().filter((r) => r.msg === 'request');
     expect(requestLines.length).toBeGreaterThan(3);
-    expect(requestLines.every((r) => typeof r.reqId === 'string' && (r.reqId as string).length > 0)).toBe(true);
-    expect(requestLines.some((r) => r.reqId === 'trace-abc-123' && r.path === '/login' && r.status === 200)).toBe(true);
+    expect(requestLines.every((r) => typeof r.reqId === 'string' && (r.reqId as string).length > 0)).toBe(
+      true
+    );
+    expect(
+      requestLines.some((r) => r.reqId === 'trace-abc-123' && r.path === '/login' && r.status === 200)
+    ).toBe(true);
   });
 
   it('sends anonymous visitors of the mail page to the login page', async () => {
@@ -124,7 +133,10 @@ describe('over https', () => {
 describe('when a dependency is down', () => {
   it('reports 503 naming PostgreSQL, and hides internals from API errors', async () => {
     const closed = await freePort();
-    const app = await startApp({ DATABASE_URL: `postgresql://postgres@127.0.0.1:${closed}/emailclient` }, { waitHealthy: false });
+    const app = await startApp(
+      { DATABASE_URL: `postgresql://postgres@127.0.0.1:${closed}/emailclient` },
+      { waitHealthy: false }
+    );
     try {
       const res = await fetch(`${app.origin}/health`);
       expect(res.status).toBe(503);
@@ -132,7 +144,10 @@ describe('when a dependency is down', () => {
       expect(body).toMatchObject({ status: 'unhealthy', service: 'emailclient', checks: { redis: 'ok' } });
       expect(body.checks.database).not.toBe('ok');
 
-      const failed = await post(app, '/api/trpc/auth.login', { email: 'someone@example.test', password: 'whatever' });
+      const failed = await post(app, '/api/trpc/auth.login', {
+        email: 'someone@example.test',
+        password: 'whatever'
+      });
       expect(failed.status).toBe(500);
       const text = await failed.text();
       expect(text).toMatch(/quote error id [0-9a-f-]{36}/);
@@ -149,9 +164,13 @@ describe('when a dependency is down', () => {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'ec-redis-'));
     const startRedis = () =>
-      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-        stdio: 'ignore'
-      });
+      spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+        {
+          stdio: 'ignore'
+        }
+      );
     let redis = startRedis();
     await new Promise((r) => setTimeout(r, 300));
     const app = await startApp({ REDIS_URL: `redis://127.0.0.1:${port}` });
@@ -181,9 +200,15 @@ describe('when a dependency is down', () => {
 
 describe('configuration', () => {
   it('stops at start with one line naming a bad variable', async () => {
-    const app = run('node', ['scripts/start-app.js'], { NODE_ENV: 'test', PORT: String(await freePort()), SESSION_TTL_DAYS: 'forever' });
+    const app = run('node', ['scripts/start-app.js'], {
+      NODE_ENV: 'test',
+      PORT: String(await freePort()),
+      SESSION_TTL_DAYS: 'forever'
+    });
     expect(await app.exited).toBe(1);
-    expect(app.lines.filter(Boolean)).toEqual(['Invalid configuration: SESSION_TTL_DAYS must be a whole number']);
+    expect(app.lines.filter(Boolean)).toEqual([
+      'Invalid configuration: SESSION_TTL_DAYS must be a whole number'
+    ]);
   });
 
   it('refuses to start in production without an encryption key', async () => {

@@ -11,7 +11,8 @@ function withDatabase(url: string, name: string): string {
 
 describe('AUTO_RUN_MIGRATIONS', () => {
   const name = `ec_mig_${Date.now()}_${process.pid}`;
-  const admin = () => new pg.Client({ connectionString: withDatabase(process.env.DATABASE_URL!, 'postgres') });
+  const admin = () =>
+    new pg.Client({ connectionString: withDatabase(process.env.DATABASE_URL!, 'postgres') });
   const url = withDatabase(process.env.DATABASE_URL!, name);
 
   afterAll(async () => {
@@ -40,7 +41,8 @@ describe('AUTO_RUN_MIGRATIONS', () => {
           'SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name'
         )
       ).rows;
-      const tables = (await db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname='public'`)).rows[0].n;
+      const tables = (await db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname='public'`))
+        .rows[0].n;
       await db.end();
       const expected = readdirSync('prisma/migrations', { withFileTypes: true })
         .filter((d) => d.isDirectory())

@@ -58,6 +58,8 @@ describe('worker process', () => {
   it('refuses to start with a bad setting, naming it in one line', async () => {
     const w = startWorker({ WORKER_CONCURRENCY: 'lots' });
     expect(await w.exited).toBe(1);
-    expect(w.lines.filter(Boolean)).toEqual(['Invalid configuration: WORKER_CONCURRENCY must be a whole number']);
+    expect(w.lines.filter(Boolean)).toEqual([
+      'Invalid configuration: WORKER_CONCURRENCY must be a whole number'
+    ]);
   });
 });

@@ -1,0 +1,68 @@
+// Adds up the results of every runner of npm test and prints "N passed, N failed".
+// A runner that left no report counts as one failure, so a crash can never look green.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2] ?? 'test-results';
+let passed = 0;
+let failed = 0;
+const rows = [];
+
+for (const line of readFileSync(join(dir, 'steps.txt'), 'utf8').split('\n').filter(Boolean)) {
+  const [state, ...name] = line.split(' ');
+  if (state === 'pass') passed++;
+  else failed++;
+  rows.push(`${state === 'pass' ? 'ok  ' : 'FAIL'} ${name.join(' ')}`);
+}
+
+function vitest(name, file) {
+  const path = join(dir, file);
+  if (!existsSync(path)) {
+    failed++;
+    rows.push(`FAIL ${name}: no report (the runner crashed)`);
+    return;
+  }
+  const r = JSON.parse(readFileSync(path, 'utf8'));
+  const p = r.numPassedTests ?? 0;
+  const f = r.numFailedTests ?? 0;
+  // skipped tests prove nothing, so they count against the run
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  // a file that failed to load has no tests but must still count as a failure
+  const broken = (r.testResults ?? []).filter(
+    (t) => t.status === 'failed' && !(t.assertionResults ?? []).length
+  ).length;
+  passed += p;
+  failed += f + broken + skipped;
+  const notes = [broken && `${broken} files did not load`, skipped && `${skipped} skipped`].filter(Boolean);
+  rows.push(
+    `${f + broken + skipped ? 'FAIL' : 'ok  '} ${name}: ${p} passed, ${f} failed${notes.length ? `, ${notes.join(', ')}` : ''}`
+  );
+  if (p + f === 0) {
+    failed++;
+    rows.push(`FAIL ${name}: ran no test`);
+  }
+}
+
+vitest('unit', 'unit.json');
+vitest('integration', 'integration.json');
+
+const e2ePath = join(dir, 'e2e.json');
+if (!existsSync(e2ePath)) {
+  failed++;
+  rows.push('FAIL e2e: no report (the runner crashed)');
+} else {
+  const s = JSON.parse(readFileSync(e2ePath, 'utf8')).stats ?? {};
+  const p = (s.expected ?? 0) + (s.flaky ?? 0);
+  const f = (s.unexpected ?? 0) + (s.skipped ?? 0);
+  passed += p;
+  failed += f;
+  rows.push(`${f ? 'FAIL' : 'ok  '} e2e: ${p} passed, ${f} failed`);
+  if (p === 0 && f === 0) {
+    failed++;
+    rows.push('FAIL e2e: ran no test');
+  }
+}
+
+console.log(rows.join('\n'));
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
