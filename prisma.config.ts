@@ -12,7 +12,9 @@ const root = dirname(fileURLToPath(import.meta.url));
 function nativeSchemaEngine(): boolean {
   const dir = join(root, 'node_modules', '@prisma', 'engines');
   try {
-    return readdirSync(dir).some((f) => f.startsWith('schema-engine') && !f.endsWith('.js') && !f.endsWith('.ts'));
+    return readdirSync(dir).some(
+      (f) => f.startsWith('schema-engine') && !f.endsWith('.js') && !f.endsWith('.ts')
+    );
   } catch {
     return false;
   }

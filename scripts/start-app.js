@@ -26,19 +26,43 @@ export async function migrate(databaseUrl, log = (m) => process.stdout.write(m +
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    log(JSON.stringify({ level: 'info', service: 'emailclient', component: 'migrate', msg: 'applying migrations' }));
+    log(
+      JSON.stringify({
+        level: 'info',
+        service: 'emailclient',
+        component: 'migrate',
+        msg: 'applying migrations'
+      })
+    );
     await new Promise((resolve, reject) => {
       const bin = join(root, 'node_modules', '.bin', 'prisma');
-      const child = spawn(bin, ['migrate', 'deploy'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+      const child = spawn(bin, ['migrate', 'deploy'], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: process.env
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
       child.on('error', reject);
       child.on('exit', (code) =>
-        code === 0 ? resolve(undefined) : reject(new Error(`prisma migrate deploy exited ${code}: ${out.trim().split('\n').slice(-5).join(' | ')}`))
+        code === 0
+          ? resolve(undefined)
+          : reject(
+              new Error(
+                `prisma migrate deploy exited ${code}: ${out.trim().split('\n').slice(-5).join(' | ')}`
+              )
+            )
       );
     });
-    log(JSON.stringify({ level: 'info', service: 'emailclient', component: 'migrate', msg: 'migrations up to date' }));
+    log(
+      JSON.stringify({
+        level: 'info',
+        service: 'emailclient',
+        component: 'migrate',
+        msg: 'migrations up to date'
+      })
+    );
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     await client.end();
