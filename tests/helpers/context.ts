@@ -8,6 +8,7 @@ import { validateSessionToken, sessionCookie } from '../../src/lib/server/auth/s
 import { createDb, type Db } from '../../src/lib/server/db';
 import { parseEnv, type Env } from '../../src/lib/server/env';
 import { Producer } from '../../src/lib/server/queue/producer';
+import { RealtimeHub } from '../../src/lib/server/realtime/hub';
 import { createRedis } from '../../src/lib/server/redis';
 import type { Services } from '../../src/lib/server/services';
 import { createContext } from '../../src/lib/server/trpc/context';
@@ -28,11 +29,15 @@ export function makeServices(overrides: Record<string, string> = {}): Services &
   const redis = createRedis(env.REDIS_URL);
   redis.on('error', () => {});
   const producer = new Producer(env.REDIS_URL, silentLog, env.QUEUE_PREFIX);
+  const sub = createRedis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  sub.on('error', () => {});
+  const hub = new RealtimeHub(sub, env.QUEUE_PREFIX, silentLog);
   return {
     env,
     db,
     redis,
     producer,
+    hub,
     throttle: new LoginThrottle(redis, {
       enabled: env.RATE_LIMIT_ENABLED,
       perAccount: env.RATE_LIMIT_LOGIN_PER_ACCOUNT,
@@ -42,6 +47,7 @@ export function makeServices(overrides: Record<string, string> = {}): Services &
     }),
     async close() {
       await producer.close();
+      hub.close();
       await db.$disconnect();
       redis.disconnect();
     }

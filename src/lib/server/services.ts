@@ -5,7 +5,8 @@ import { db, type Db } from './db.js';
 import { env, type Env } from './env.js';
 import { logger } from './logger.js';
 import { Producer } from './queue/producer.js';
-import { redis } from './redis.js';
+import { RealtimeHub } from './realtime/hub.js';
+import { createRedis, redis } from './redis.js';
 
 export interface Services {
   env: Env;
@@ -13,6 +14,7 @@ export interface Services {
   redis: Redis;
   throttle: LoginThrottle;
   producer: Producer;
+  hub: RealtimeHub;
 }
 
 let services: Services | undefined;
@@ -31,7 +33,8 @@ export function getServices(): Services {
       perIp: e.RATE_LIMIT_LOGIN_PER_IP,
       windowSeconds: e.RATE_LIMIT_LOGIN_WINDOW_SECONDS
     }),
-    producer: new Producer(e.REDIS_URL, logger())
+    producer: new Producer(e.REDIS_URL, logger()),
+    hub: new RealtimeHub(subscriber(e.REDIS_URL), e.QUEUE_PREFIX, logger())
   };
   return services;
 }
@@ -42,5 +45,13 @@ export async function closeServices(): Promise<void> {
   services = undefined;
   if (!s) return;
   await Promise.allSettled([s.producer.close(), s.db.$disconnect()]);
+  s.hub.close();
   s.redis.disconnect();
+}
+
+function subscriber(url: string) {
+  // A subscriber connection must never give up: it reconnects and re-subscribes by itself.
+  const r = createRedis(url, { maxRetriesPerRequest: null });
+  r.on('error', () => {});
+  return r;
 }

@@ -1,10 +1,12 @@
 import { router } from './init.js';
 import { adminRouter } from './routers/admin/_router.js';
 import { authRouter } from './routers/auth/_router.js';
+import { liveRouter } from './routers/live/_router.js';
 
 export const appRouter = router({
   auth: authRouter,
-  admin: adminRouter
+  admin: adminRouter,
+  live: liveRouter
 });
 
 export type AppRouter = typeof appRouter;
