@@ -13,6 +13,8 @@ describe('job registry', () => {
     );
   });
   it('refuses a handler for a job that is not registered', () => {
-    expect(() => assertHandlers({ ...handlers, 'bogus.job': async () => null })).toThrow(/unknown job\(s\): bogus.job/);
+    expect(() => assertHandlers({ ...handlers, 'bogus.job': async () => null })).toThrow(
+      /unknown job\(s\): bogus.job/
+    );
   });
 });

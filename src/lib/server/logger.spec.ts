@@ -18,7 +18,13 @@ describe('logger', () => {
     const { lines, stream } = capture();
     createLogger({ level: 'info', service: 'worker' }, stream).info({ n: 1 }, 'hello');
     const rec = JSON.parse(lines[0]!);
-    expect(rec).toMatchObject({ level: 'info', service: 'emailclient', component: 'worker', msg: 'hello', n: 1 });
+    expect(rec).toMatchObject({
+      level: 'info',
+      service: 'emailclient',
+      component: 'worker',
+      msg: 'hello',
+      n: 1
+    });
     expect(typeof rec.time).toBe('string');
   });
 
@@ -32,12 +38,28 @@ describe('logger', () => {
 
   it('removes passwords, cookies, tokens and authorization headers', () => {
     const { lines, stream } = capture();
-    const secrets = ['hunter2-password', 'cookie-value-123', 'Bearer abc.def', 'tok-999', 'sess-secret', 'nested-pass'];
+    const secrets = [
+      'hunter2-password',
+      'cookie-value-123',
+      'Bearer abc.def',
+      'tok-999',
+      'sess-secret',
+      'nested-pass'
+    ];
     createLogger({ level: 'info' }, stream).info(
       {
         password: secrets[0],
-        req: { method: 'POST', url: '/api/trpc/auth.login', headers: { cookie: secrets[1], authorization: secrets[2] } },
-        body: { email: 'a@example.test', token: secrets[3], sessionToken: secrets[4], account: { imap: { password: secrets[5] } } }
+        req: {
+          method: 'POST',
+          url: '/api/trpc/auth.login',
+          headers: { cookie: secrets[1], authorization: secrets[2] }
+        },
+        body: {
+          email: 'a@example.test',
+          token: secrets[3],
+          sessionToken: secrets[4],
+          account: { imap: { password: secrets[5] } }
+        }
       },
       'request'
     );
