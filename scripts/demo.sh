@@ -16,12 +16,25 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  say "stopping"
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  wait "${pids[@]}" 2>/dev/null || true
+  bash scripts/servers.sh stop "$DIR" >/dev/null 2>&1 || true
+  echo "stopped; data kept in .data/demo (delete the folder to start afresh)"
+}
+trap stop INT TERM EXIT
+
 say "starting PostgreSQL, Redis, Dovecot and Postfix in .data/demo"
 bash scripts/servers.sh start "$DIR"
 set -a
 # shellcheck disable=SC1091
 . "$DIR/servers.env"
 set +a
+export SERVERS_ENV=$DIR/servers.env
 
 # Settings of this demo install, made once and kept: a real random encryption key, a port.
 if [ ! -f "$DIR/app.env" ]; then
@@ -46,9 +59,12 @@ fi
 export NODE_ENV=production ORIGIN="http://localhost:$PORT" HOST=127.0.0.1 LOG_LEVEL=${LOG_LEVEL:-info} ALLOW_SIGNUP=false
 
 say "database migrations"
-npx prisma generate >/dev/null
-npx prisma migrate deploy >/dev/null
-npx prisma migrate status | grep -q 'Database schema is up to date'
+npx prisma generate >/dev/null 2>&1
+npx prisma migrate deploy >"$DIR/migrate.log" 2>&1 || {
+  cat "$DIR/migrate.log"
+  exit 1
+}
+npx prisma migrate status 2>/dev/null | grep -q 'Database schema is up to date'
 
 if [ ! -f build/index.js ] || [ -n "$(find src static svelte.config.js vite.config.ts package-lock.json -newer build/index.js -print -quit)" ]; then
   say "building the app"
@@ -63,17 +79,6 @@ npx tsx scripts/seed-demo-mail.ts
 npx tsx scripts/demo-user.ts "$DEMO_EMAIL" "$DEMO_PASSWORD"
 
 say "starting the app and the worker (logs in .data/demo/*.log)"
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  echo
-  say "stopping"
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait "${pids[@]}" 2>/dev/null || true
-  bash scripts/servers.sh stop "$DIR" >/dev/null 2>&1 || true
-  echo "stopped; data kept in .data/demo (delete the folder to start afresh)"
-}
-trap stop INT TERM EXIT
 node scripts/start-app.js >>"$DIR/app.log" 2>&1 &
 pids+=($!)
 node_modules/.bin/tsx worker/main.ts >>"$DIR/worker.log" 2>&1 &
