@@ -8,7 +8,11 @@ export type AuditAction =
   | 'auth.login.throttled'
   | 'auth.logout'
   | 'auth.password.change'
-  | 'admin.invite';
+  | 'admin.invite'
+  | 'admin.settings'
+  | 'account.add'
+  | 'account.edit'
+  | 'account.remove';
 
 export interface AuditEntry {
   tenantId?: string | null;

@@ -89,3 +89,13 @@ export function compareStreamIds(a: string, b: string): number {
 export function isStreamId(s: string): boolean {
   return /^\d{1,15}-\d{1,10}$/.test(s);
 }
+
+// Control messages from the app to the workers (not user-visible): e.g. an account was added,
+// changed or removed, so supervisors rescan at once instead of at their next interval.
+export const controlSchema = z.object({ type: z.literal('AccountsChanged'), accountId: id });
+export type ControlMessage = z.infer<typeof controlSchema>;
+export const controlChannel = (prefix: string) => `${prefix}:control`;
+
+export async function publishControl(redis: Redis, prefix: string, msg: ControlMessage): Promise<void> {
+  await redis.publish(controlChannel(prefix), JSON.stringify(controlSchema.parse(msg)));
+}

@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { randomUUID } from 'node:crypto';
 import { z, ZodError } from 'zod';
+import { AppError } from '../errors.js';
 import type { Context } from './context.js';
 
 const t = initTRPC.context<Context>().create({
@@ -57,3 +58,19 @@ export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
     });
   return next();
 });
+
+/**
+ * A procedure about one mail account: loads it once, checking it belongs to the signed-in
+ * user in their tenant; ctx.account is the row (without any secret fields) below this.
+ */
+export const accountProcedure = authedProcedure
+  .input(z.object({ accountId: z.uuid({ error: 'Not a mail account id.' }) }))
+  .use(async ({ ctx, input, next }) => {
+    const account = await ctx.db.mailAccount.findFirst({
+      where: { id: input.accountId, tenantId: ctx.user.tenantId, userId: ctx.user.id },
+      omit: { secretCiphertext: true, wrappedKey: true }
+    });
+    if (!account)
+      throw new AppError('NOT_FOUND', 'That mail account does not exist (it may have been removed).');
+    return next({ ctx: { ...ctx, account } });
+  });

@@ -1,10 +1,12 @@
 import { router } from './init.js';
+import { accountsRouter } from './routers/accounts/_router.js';
 import { adminRouter } from './routers/admin/_router.js';
 import { authRouter } from './routers/auth/_router.js';
 import { liveRouter } from './routers/live/_router.js';
 
 export const appRouter = router({
   auth: authRouter,
+  accounts: accountsRouter,
   admin: adminRouter,
   live: liveRouter
 });
