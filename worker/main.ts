@@ -7,6 +7,12 @@ import { env as loadEnv } from '../src/lib/server/env.js';
 import { createLogger, setRootLogger } from '../src/lib/server/logger.js';
 import { jobs, QUEUES, queueOf, type JobName } from '../src/lib/server/queue/jobs.js';
 import { createRedis } from '../src/lib/server/redis.js';
+import { masterKeys } from '../src/lib/server/crypto/keys.js';
+import { publishToUser } from '../src/lib/server/realtime/events.js';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { HostGate } from './imap/connection.js';
+import { Supervisor } from './supervisor/supervisor.js';
 import { assertHandlers, handlers, type JobContext } from './registry.js';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -64,6 +70,33 @@ async function main(): Promise<void> {
     { name: 'maintenance.pruneSessions', data: {} }
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+
+  // IMAP: one supervisor per process claims accounts through leases and keeps them in sync
+  let supervisor: Supervisor | null = null;
+  if (env.ENABLE_IMAP_SYNC) {
+    const commands = createRedis(env.REDIS_URL, { maxRetriesPerRequest: null });
+    commands.on('error', (err) => log.warn({ err }, 'redis error'));
+    const subscriber = createRedis(env.REDIS_URL, { maxRetriesPerRequest: null });
+    subscriber.on('error', () => {});
+    supervisor = new Supervisor({
+      db,
+      redis: commands,
+      subscriber,
+      prefix: env.QUEUE_PREFIX,
+      owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      log,
+      runner: {
+        keys: masterKeys(env),
+        gate: new HostGate(env.IMAP_POOL_SIZE),
+        imapTimeoutSeconds: env.IMAP_TIMEOUT,
+        resyncMs: env.IMAP_RESYNC_SECONDS * 1000,
+        publish: async (userId, event) => {
+          await publishToUser(commands, userId, event, env.QUEUE_PREFIX);
+        }
+      }
+    });
+    await supervisor.start();
+  }
   log.info(
     { queues: usedQueues, concurrency: env.WORKER_CONCURRENCY, version: pkg.version, pid: process.pid },
     'worker ready'
@@ -82,6 +115,7 @@ async function main(): Promise<void> {
       void Promise.all(workers.map((w) => w.close(true))).then(() => process.exit(0));
     }, env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000);
     timer.unref();
+    await supervisor?.stop();
     await Promise.all(workers.map((w) => w.close()));
     await maintenance.close();
     await db.$disconnect();
