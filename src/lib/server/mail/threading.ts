@@ -68,15 +68,22 @@ export function normalizeMessageId(raw: string | null | undefined): string | nul
  */
 export function parseReferences(header: string | string[] | null | undefined): string[] {
   if (header == null) return [];
-  const text = Array.isArray(header) ? header.join(' ') : String(header);
   const out: string[] = [];
   const seen = new Set<string>();
-  for (const m of text.matchAll(/<([^<>]*)>|([^\s<>,]+)/g)) {
-    const id = normalizeMessageId(m[1] ?? m[2]);
+  const add = (id: string | null) => {
     if (id && !seen.has(id)) {
       seen.add(id);
       out.push(id);
     }
+  };
+  for (const text of Array.isArray(header) ? header : [header]) {
+    const simple = typeof text === 'string' && text.length <= MAX_ID_LENGTH ? SIMPLE_ID_RE.exec(text) : null;
+    if (simple) {
+      add(`${simple[1]}@${simple[2]!.toLowerCase()}`); // the usual case: one well-formed id per entry
+      continue;
+    }
+    for (const m of String(text ?? '').matchAll(/<([^<>]*)>|([^\s<>,]+)/g))
+      add(normalizeMessageId(m[1] ?? m[2]));
   }
   return out;
 }
