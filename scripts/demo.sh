@@ -81,7 +81,7 @@ npx tsx scripts/demo-user.ts "$DEMO_EMAIL" "$DEMO_PASSWORD"
 say "starting the app and the worker (logs in .data/demo/*.log)"
 node scripts/start-app.js >>"$DIR/app.log" 2>&1 &
 pids+=($!)
-node_modules/.bin/tsx worker/main.ts >>"$DIR/worker.log" 2>&1 &
+node --import tsx worker/main.ts >>"$DIR/worker.log" 2>&1 &
 pids+=($!)
 
 healthy() { node -e "fetch('http://127.0.0.1:$PORT/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; }

@@ -829,6 +829,15 @@ cmd_add_user() {
     printf '%s:{PLAIN}%s::::::\n' "$email" "$password" >>"$USERS_FILE"
     echo "added $email"
   fi
+  # Dovecot re-reads a passwd-file when its mtime (whole seconds) changes, and looks at the
+  # file at most once a second: a login in the same second as this change may not see it.
+  # Give the mtime a second of its own and return only once that second is over.
+  local before now
+  before=$(stat -c %Y "$USERS_FILE.stamp" 2>/dev/null || echo 0)
+  now=$(date +%s)
+  [ "$now" -gt "$before" ] || now=$((before + 1))
+  touch -m -d "@$now" "$USERS_FILE" "$USERS_FILE.stamp"
+  while [ "$(date +%s)" -le "$now" ]; do sleep 0.05; done
 }
 
 case "${1:-}" in

@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       prefix: env.QUEUE_PREFIX,
       owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       log,
+      leaseTtlMs: env.IMAP_LEASE_SECONDS * 1000,
       runner: {
         keys: masterKeys(env),
         gate: new HostGate(env.IMAP_POOL_SIZE),

@@ -115,5 +115,6 @@ export async function startApp(
 }
 
 export function startWorker(env: Record<string, string | undefined> = {}) {
-  return run('node_modules/.bin/tsx', ['worker/main.ts'], { NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
+  // one process (not the tsx CLI, which runs node as a child): signals reach the worker itself
+  return run('node', ['--import', 'tsx', 'worker/main.ts'], { NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
 }

@@ -205,9 +205,9 @@ describe('docker-compose.yml', () => {
     expect(app!.build?.dockerfile).toBe('docker/app.Dockerfile');
     expect(worker!.image).toBe(app!.image);
     expect(app!.command).toEqual(['node', 'scripts/start-app.js']);
-    expect(worker!.command).toEqual(['node_modules/.bin/tsx', 'worker/main.ts']);
+    expect(worker!.command).toEqual(['node', '--import', 'tsx', 'worker/main.ts']);
     const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: Json };
-    expect(pkg.scripts.worker).toBe('tsx worker/main.ts');
+    expect(pkg.scripts.worker).toBe('node --import tsx worker/main.ts');
     expect(worker!.ports ?? []).toEqual([]);
     expect(worker!.container_name).toBeUndefined(); // --scale worker=N needs generated names
     // the image's HTTP healthcheck is switched off (docker-compose 1.29 prints disable: true as test: [NONE])

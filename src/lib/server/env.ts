@@ -76,6 +76,7 @@ export const envSchema = z
     SMTP_TIMEOUT: int(30, 1, 600),
     IMAP_POOL_SIZE: int(10, 1, 1000),
     IMAP_RESYNC_SECONDS: int(60, 5, 86400),
+    IMAP_LEASE_SECONDS: int(15, 3, 600),
     SMTP_POOL_SIZE: int(5, 1, 100),
     WORKER_CONCURRENCY: int(8, 1, 256),
     WORKER_SHUTDOWN_GRACE_SECONDS: int(25, 1, 3600),
