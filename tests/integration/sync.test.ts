@@ -34,18 +34,38 @@ function imap(user: string, pass: string) {
   return c;
 }
 
+const THREAD_ROOT = `root-${randomUUID()}@example.test`;
+
 function raw(i: number, to: string) {
-  return [
+  const messageId = i === 5 ? THREAD_ROOT : `m${i}.${randomUUID()}@example.test`;
+  const head = [
     `From: Sender ${i} <sender${i}@example.test>`,
     `To: ${to}`,
-    `Subject: Message number ${i}`,
-    `Message-ID: <m${i}.${randomUUID()}@example.test>`,
+    `Subject: ${i === 31 ? 'Re: Message number 5' : `Message number ${i}`}`,
+    `Message-ID: <${messageId}>`,
+    ...(i === 31 ? [`In-Reply-To: <${THREAD_ROOT}>`, `References: <${THREAD_ROOT}>`] : []),
     `Date: ${new Date(Date.now() - (100 - i) * 60_000).toUTCString()}`,
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    `Body of message ${i}.`,
-    ''
-  ].join('\r\n');
+    'MIME-Version: 1.0'
+  ];
+  if (i === 6)
+    return [
+      ...head,
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'See the attached plan.',
+      '--b1',
+      'Content-Type: application/pdf; name="plan.pdf"',
+      'Content-Disposition: attachment; filename="plan.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('%PDF-1.4 tiny').toString('base64'),
+      '--b1--',
+      ''
+    ].join('\r\n');
+  return [...head, 'Content-Type: text/plain; charset=utf-8', '', `Body of message ${i}.`, ''].join('\r\n');
 }
 
 async function until<T>(
@@ -153,6 +173,25 @@ describe('sync worker', () => {
       'Sent in PostgreSQL'
     );
     expect(sent.name).toBe('Sent');
+    // threads across folders: the reply in Sent joins the conversation of its parent in INBOX
+    const parent = await db.message.findFirstOrThrow({ where: { accountId, messageId: THREAD_ROOT } });
+    const reply = await db.message.findFirstOrThrow({
+      where: { accountId, folderId: sent.id, inReplyTo: THREAD_ROOT }
+    });
+    expect(parent.threadId).toBeTruthy();
+    expect(reply.threadId).toBe(parent.threadId);
+    const others = await db.message.findMany({ where: { folderId: inbox.id, NOT: { id: parent.id } } });
+    expect(others.every((m) => m.threadId && m.threadId !== parent.threadId)).toBe(true);
+    // the attachment of message 6 is listed
+    const six = local.find((m) => m.subject === 'Message number 6')!;
+    expect(six.hasAttachments).toBe(true);
+    expect(
+      await db.attachment.findMany({
+        where: { messageId: six.id },
+        select: { filename: true, contentType: true }
+      })
+    ).toEqual([{ filename: 'plan.pdf', contentType: 'application/pdf' }]);
+    expect(local.filter((m) => m.hasAttachments).length).toBe(1);
     const acct = await db.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
     expect(acct.syncState).toBe('idle');
     expect(acct.lastError).toBeNull();

@@ -1,37 +1,55 @@
 // From an imapflow FETCH result to the columns of a Message row.
-import type { FetchMessageObject, MessageAddressObject, MessageStructureObject } from 'imapflow';
+import type { FetchMessageObject, MessageAddressObject } from 'imapflow';
 import type { Prisma } from '../../src/generated/prisma/client.js';
+import { hasAttachments } from '../../src/lib/server/mail/bodystructure.js';
+import {
+  normalizeMessageId,
+  normalizeSubject,
+  parseReferences
+} from '../../src/lib/server/mail/threading.js';
 import { splitFlags } from './sync.js';
 
-type Row = Omit<Prisma.MessageCreateManyInput, 'id' | 'tenantId' | 'accountId' | 'folderId' | 'uidValidity'>;
+type Address = { name: string | null; address: string };
 
-function addresses(list: MessageAddressObject[] | undefined): { name: string | null; address: string }[] {
+/** The columns of a Message row that come from one FETCH result. */
+export interface MessageFields {
+  uid: bigint;
+  modseq: bigint | null;
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  subject: string;
+  subjectKey: string;
+  fromAddress: Address | undefined;
+  toAddresses: Address[];
+  ccAddresses: Address[];
+  bccAddresses: Address[];
+  replyTo: Address[];
+  date: Date | null;
+  internalDate: Date;
+  size: number;
+  flags: string[];
+  keywords: string[];
+  seen: boolean;
+  flagged: boolean;
+  hasAttachments: boolean;
+  bodyStructure: Prisma.InputJsonValue | undefined;
+}
+
+function addresses(list: MessageAddressObject[] | undefined): Address[] {
   return (list ?? [])
     .filter((a) => a.address)
     .map((a) => ({ name: a.name?.trim() || null, address: a.address!.trim() }));
 }
 
-function ids(raw: string | undefined | null): string[] {
-  return [...new Set((raw ?? '').match(/<[^<>\s]+>/g) ?? [])].map((s) => s.slice(1, -1));
-}
-
+/** The References header from a FETCH of `headers: ['references']`. */
 export function referencesOf(headers: Buffer | undefined): string[] {
   if (!headers) return [];
   const text = headers.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
-  const line = /^references:(.*)$/im.exec(text);
-  return ids(line?.[1]);
+  return parseReferences(/^references:(.*)$/im.exec(text)?.[1] ?? null);
 }
 
-export function hasAttachmentParts(s: MessageStructureObject | undefined): boolean {
-  if (!s) return false;
-  if (s.childNodes?.length) return s.childNodes.some(hasAttachmentParts);
-  const disposition = (s.disposition ?? '').toLowerCase();
-  if (disposition === 'attachment') return true;
-  const filename = s.dispositionParameters?.filename ?? s.parameters?.name;
-  return Boolean(filename) && !s.type.startsWith('text/') && disposition !== 'inline';
-}
-
-export function messageRow(m: FetchMessageObject): Row {
+export function messageRow(m: FetchMessageObject): MessageFields {
   const env = m.envelope;
   const { flags, keywords } = splitFlags(m.flags ?? new Set());
   const internal = m.internalDate ? new Date(m.internalDate) : new Date();
@@ -39,10 +57,11 @@ export function messageRow(m: FetchMessageObject): Row {
   return {
     uid: BigInt(m.uid),
     modseq: m.modseq ?? null,
-    messageId: ids(env?.messageId)[0] ?? null,
-    inReplyTo: ids(env?.inReplyTo)[0] ?? null,
+    messageId: normalizeMessageId(env?.messageId),
+    inReplyTo: normalizeMessageId(env?.inReplyTo),
     references: referencesOf(m.headers),
     subject: (env?.subject ?? '').slice(0, 2000),
+    subjectKey: normalizeSubject(env?.subject ?? '').slice(0, 500),
     fromAddress: addresses(env?.from)[0] ?? undefined,
     toAddresses: addresses(env?.to),
     ccAddresses: addresses(env?.cc),
@@ -55,7 +74,7 @@ export function messageRow(m: FetchMessageObject): Row {
     keywords,
     seen: flags.includes('\\Seen'),
     flagged: flags.includes('\\Flagged'),
-    hasAttachments: hasAttachmentParts(m.bodyStructure),
+    hasAttachments: hasAttachments(m.bodyStructure),
     bodyStructure: (m.bodyStructure as unknown as Prisma.InputJsonValue) ?? undefined
   };
 }

@@ -8,7 +8,10 @@ import type { Logger } from 'pino';
 import type { Db } from '../../src/lib/server/db.js';
 import type { LiveEvent } from '../../src/lib/server/realtime/events.js';
 import type { Prisma } from '../../src/generated/prisma/client.js';
+import { attachmentsOf } from '../../src/lib/server/mail/bodystructure.js';
+import type { MessageStructureObject } from 'imapflow';
 import { messageRow } from './map.js';
+import { assignThreads } from './threads.js';
 
 export interface SyncAccount {
   id: string;
@@ -262,32 +265,61 @@ async function insertMessages(
   opts: { quiet?: boolean } = {}
 ): Promise<number> {
   if (!fetched.length) return 0;
-  const rows: Prisma.MessageCreateManyInput[] = fetched.map((m) => ({
+  const rows = fetched.map((m) => ({
     id: randomUUID(),
     tenantId: account.tenantId,
     accountId: account.id,
     folderId,
     uidValidity,
     ...messageRow(m)
-  }));
+  })) satisfies Prisma.MessageCreateManyInput[];
+  const scope = { tenantId: account.tenantId, accountId: account.id };
+  const threads = await assignThreads(
+    db,
+    scope,
+    rows.map((r) => ({
+      key: r.id,
+      messageId: r.messageId,
+      inReplyTo: r.inReplyTo,
+      references: r.references,
+      subject: r.subject,
+      date: r.date ?? r.internalDate
+    }))
+  );
+  for (const r of rows) (r as Prisma.MessageCreateManyInput).threadId = threads.get(r.id) ?? null;
   const res = await db.message.createMany({ data: rows, skipDuplicates: true });
-  if (res.count && !opts.quiet) {
-    const created = await db.message.findMany({
-      where: {
-        tenantId: account.tenantId,
-        folderId,
-        uidValidity,
-        uid: { in: rows.map((r) => r.uid as bigint) }
-      },
-      select: { id: true }
-    });
+  if (!res.count) return 0;
+  // rows skipped as duplicates (another pass stored them first) keep their own id
+  const inserted = new Set(
+    (
+      await db.message.findMany({
+        where: { ...scope, id: { in: rows.map((r) => r.id) } },
+        select: { id: true }
+      })
+    ).map((r) => r.id)
+  );
+  const attachments = fetched.flatMap((m, i) =>
+    inserted.has(rows[i]!.id)
+      ? attachmentsOf(m.bodyStructure as MessageStructureObject | undefined).map((a) => ({
+          tenantId: account.tenantId,
+          messageId: rows[i]!.id,
+          part: a.part,
+          filename: a.filename,
+          contentType: a.contentType,
+          size: a.size,
+          contentId: a.contentId,
+          inline: a.inline
+        }))
+      : []
+  );
+  if (attachments.length) await db.attachment.createMany({ data: attachments, skipDuplicates: true });
+  if (!opts.quiet)
     await deps.publish({
       type: 'MessageCreated',
       accountId: account.id,
       folderId,
-      messageIds: created.map((c) => c.id)
+      messageIds: [...inserted]
     });
-  }
   return res.count;
 }
 

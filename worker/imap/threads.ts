@@ -1,0 +1,92 @@
+// Thread ids for a batch of new messages: threaded among themselves in memory (JWZ, see
+// src/lib/server/mail/threading.ts), then joined to conversations already stored for the
+// account (any folder): by Message-ID of a parent, by a stored reply naming one of them, or,
+// for reply-looking subjects with nothing else to go on, by subject within 30 days.
+
+import type { Db } from '../../src/lib/server/db.js';
+import {
+  isReplySubject,
+  normalizeSubject,
+  SUBJECT_WINDOW_MS,
+  threadBatch,
+  type ThreadInput
+} from '../../src/lib/server/mail/threading.js';
+
+export interface Threadable extends ThreadInput {
+  key: string;
+}
+
+export async function assignThreads(
+  db: Db,
+  scope: { tenantId: string; accountId: string },
+  msgs: Threadable[]
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!msgs.length) return out;
+  const batch = threadBatch(msgs);
+  const batchThread = (i: number) => batch.get(i)!;
+
+  const own = [...new Set(msgs.map((m) => m.messageId).filter((x): x is string => Boolean(x)))];
+  const parents = [
+    ...new Set(msgs.flatMap((m) => [m.inReplyTo, ...m.references]).filter((x): x is string => Boolean(x)))
+  ];
+  const [known, children] = await Promise.all([
+    parents.length || own.length
+      ? db.message.findMany({
+          where: { ...scope, messageId: { in: [...new Set([...own, ...parents])] }, threadId: { not: null } },
+          select: { messageId: true, threadId: true }
+        })
+      : [],
+    own.length
+      ? db.$queryRaw<{ inReplyTo: string | null; references: string[]; threadId: string }[]>`
+          SELECT "inReplyTo", "references", "threadId" FROM "Message"
+          WHERE "tenantId" = ${scope.tenantId}::uuid AND "accountId" = ${scope.accountId}::uuid
+            AND "threadId" IS NOT NULL
+            AND ("inReplyTo" = ANY(${own}::text[]) OR "references" && ${own}::text[])
+          LIMIT 5000`
+      : []
+  ]);
+  const threadOfId = new Map(known.map((k) => [k.messageId!, k.threadId!]));
+  const childThread = new Map<string, string>();
+  for (const c of children)
+    for (const id of [c.inReplyTo, ...c.references])
+      if (id && own.includes(id)) childThread.set(id, c.threadId);
+
+  // a batch thread takes the stored thread of the first of its messages that has one
+  const remap = new Map<string, string>();
+  msgs.forEach((m, i) => {
+    const t = batchThread(i);
+    if (remap.has(t)) return;
+    const ancestors = [m.messageId, m.inReplyTo, ...[...m.references].reverse()].filter(Boolean) as string[];
+    const stored =
+      ancestors.map((a) => threadOfId.get(a)).find(Boolean) ??
+      (m.messageId ? childThread.get(m.messageId) : undefined);
+    if (stored) remap.set(t, stored);
+  });
+
+  // subject fallback against stored mail, only for reply-looking subjects still on their own
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i]!;
+    const t = batchThread(i);
+    if (remap.has(t) || !isReplySubject(m.subject)) continue;
+    const key = normalizeSubject(m.subject);
+    if (!key) continue;
+    const near = await db.message.findFirst({
+      where: {
+        ...scope,
+        subjectKey: key,
+        threadId: { not: null },
+        internalDate: {
+          gte: new Date(m.date.getTime() - SUBJECT_WINDOW_MS),
+          lte: new Date(m.date.getTime() + SUBJECT_WINDOW_MS)
+        }
+      },
+      orderBy: { internalDate: 'desc' },
+      select: { threadId: true }
+    });
+    if (near?.threadId) remap.set(t, near.threadId);
+  }
+
+  msgs.forEach((m, i) => out.set(m.key, remap.get(batchThread(i)) ?? batchThread(i)));
+  return out;
+}
