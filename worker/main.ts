@@ -35,6 +35,9 @@ async function main(): Promise<void> {
   await probe.quit();
 
   const connection = { url: env.REDIS_URL, maxRetriesPerRequest: null };
+  const commands = createRedis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  commands.on('error', (err) => log.warn({ err }, 'redis error'));
+  const gate = new HostGate(env.IMAP_POOL_SIZE);
   const usedQueues = QUEUES.filter((q) => Object.values(jobs).some((j) => j.queue === q));
   const workers = usedQueues.map((queueName) => {
     const w = new Worker(
@@ -45,7 +48,16 @@ async function main(): Promise<void> {
         if (!def || def.queue !== queueName) throw new Error(`unknown job ${job.name} on queue ${queueName}`);
         const payload = def.payload.parse(job.data);
         const jlog = log.child({ job: name, jobId: job.id, attempt: job.attemptsMade + 1 });
-        const ctx: JobContext = { db, env, log: jlog, jobId: job.id!, attempt: job.attemptsMade + 1 };
+        const ctx: JobContext = {
+          db,
+          env,
+          log: jlog,
+          jobId: job.id!,
+          attempt: job.attemptsMade + 1,
+          maxAttempts: job.opts.attempts ?? 1,
+          redis: commands,
+          gate
+        };
         const started = performance.now();
         const handler = handlers[name] as (p: unknown, c: JobContext) => Promise<unknown>;
         const result = await handler(payload, ctx);
@@ -74,8 +86,6 @@ async function main(): Promise<void> {
   // IMAP: one supervisor per process claims accounts through leases and keeps them in sync
   let supervisor: Supervisor | null = null;
   if (env.ENABLE_IMAP_SYNC) {
-    const commands = createRedis(env.REDIS_URL, { maxRetriesPerRequest: null });
-    commands.on('error', (err) => log.warn({ err }, 'redis error'));
     const subscriber = createRedis(env.REDIS_URL, { maxRetriesPerRequest: null });
     subscriber.on('error', () => {});
     supervisor = new Supervisor({
@@ -88,7 +98,7 @@ async function main(): Promise<void> {
       leaseTtlMs: env.IMAP_LEASE_SECONDS * 1000,
       runner: {
         keys: masterKeys(env),
-        gate: new HostGate(env.IMAP_POOL_SIZE),
+        gate,
         imapTimeoutSeconds: env.IMAP_TIMEOUT,
         resyncMs: env.IMAP_RESYNC_SECONDS * 1000,
         publish: async (userId, event) => {

@@ -1,8 +1,11 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { HostGate } from './imap/connection.js';
 import type { Db } from '../src/lib/server/db.js';
 import type { Env } from '../src/lib/server/env.js';
 import { jobNames, type JobName, type JobPayload } from '../src/lib/server/queue/jobs.js';
 import { pruneSessions } from './jobs/prune-sessions.js';
+import { setFlagsJob } from './jobs/set-flags.js';
 
 export interface JobContext {
   db: Db;
@@ -10,6 +13,9 @@ export interface JobContext {
   log: Logger;
   jobId: string;
   attempt: number;
+  maxAttempts: number;
+  redis: Redis;
+  gate: HostGate;
 }
 
 export type JobHandler<N extends JobName> = (payload: JobPayload<N>, ctx: JobContext) => Promise<unknown>;
@@ -17,7 +23,8 @@ export type JobHandler<N extends JobName> = (payload: JobPayload<N>, ctx: JobCon
 export type Handlers = { [N in JobName]: JobHandler<N> };
 
 export const handlers: Handlers = {
-  'maintenance.pruneSessions': pruneSessions
+  'maintenance.pruneSessions': pruneSessions,
+  'imap.setFlags': setFlagsJob
 };
 
 /** Every job name in the registry must have a handler, and nothing else may claim one. */

@@ -6,7 +6,19 @@ import { z } from 'zod';
 export const QUEUES = ['sync', 'send', 'maintenance'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
+const uuid = z.uuid();
+
 export const jobs = {
+  /** Carry a flag change the user made (already in PostgreSQL) to the IMAP server. */
+  'imap.setFlags': {
+    queue: 'sync',
+    payload: z.object({
+      accountId: uuid,
+      messageIds: z.array(uuid).min(1).max(1000),
+      add: z.array(z.string().min(1)).max(10),
+      remove: z.array(z.string().min(1)).max(10)
+    })
+  },
   'maintenance.pruneSessions': {
     queue: 'maintenance',
     payload: z.object({ requestedBy: z.string().optional() })

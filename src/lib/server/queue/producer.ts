@@ -35,7 +35,10 @@ export class Producer {
     const jobOpts: JobsOptions = {};
     if (opts.jobId) jobOpts.jobId = opts.jobId;
     if (opts.delayMs) jobOpts.delay = opts.delayMs;
-    if (opts.attempts) jobOpts.attempts = opts.attempts;
+    if (opts.attempts) {
+      jobOpts.attempts = opts.attempts;
+      jobOpts.backoff = { type: 'exponential', delay: 1_000, jitter: 0.5 };
+    }
     const job = await this.queue(queueOf(name)).add(name, data, jobOpts);
     return job.id!;
   }

@@ -39,6 +39,8 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     state: z.enum(['queued', 'sending', 'sent', 'failed', 'cancelled']),
     error: z.string().nullable()
   }),
+  /** A change the user made could not be carried to the mail server and was undone. */
+  z.object({ type: z.literal('ActionFailed'), accountId: id, action: z.string(), message: z.string() }),
   /** The client was away longer than the stream remembers: refetch everything it shows. */
   z.object({ type: z.literal('Resync') })
 ]);

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { AppError } from '../../../errors.js';
+import { accountProcedure } from '../../init.js';
+
+const cursorSchema = z.object({ internalDate: z.coerce.date(), id: z.uuid() });
+
+/** One page of a folder, newest first, keyset-paginated (stable while mail arrives). */
+export const listProcedure = accountProcedure
+  .input(
+    z.object({
+      folderId: z.uuid(),
+      limit: z.number().int().min(1).max(200).default(50),
+      cursor: cursorSchema.nullish(),
+      unreadOnly: z.boolean().default(false)
+    })
+  )
+  .query(async ({ ctx, input }) => {
+    const scope = { tenantId: ctx.user.tenantId, accountId: ctx.account.id };
+    const folder = await ctx.db.folder.findFirst({
+      where: { ...scope, id: input.folderId },
+      select: { id: true }
+    });
+    if (!folder)
+      throw new AppError('NOT_FOUND', 'That folder does not exist (it may have been deleted or renamed).');
+    const c = input.cursor;
+    const rows = await ctx.db.message.findMany({
+      where: {
+        ...scope,
+        folderId: folder.id,
+        ...(input.unreadOnly ? { seen: false } : {}),
+        ...(c
+          ? {
+              OR: [
+                { internalDate: { lt: c.internalDate } },
+                { internalDate: c.internalDate, id: { lt: c.id } }
+              ]
+            }
+          : {})
+      },
+      orderBy: [{ internalDate: 'desc' }, { id: 'desc' }],
+      take: input.limit + 1,
+      select: {
+        id: true,
+        threadId: true,
+        subject: true,
+        fromAddress: true,
+        toAddresses: true,
+        date: true,
+        internalDate: true,
+        seen: true,
+        flagged: true,
+        flags: true,
+        hasAttachments: true,
+        snippet: true,
+        size: true
+      }
+    });
+    const more = rows.length > input.limit;
+    const items = more ? rows.slice(0, input.limit) : rows;
+    const last = items.at(-1);
+    return { items, nextCursor: more && last ? { internalDate: last.internalDate, id: last.id } : null };
+  });

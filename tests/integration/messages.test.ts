@@ -1,0 +1,226 @@
+// Reading the mirror (folders, pages of a folder) and the first user action (flags) against
+// a real worker, Dovecot, PostgreSQL and Redis: the database changes at once, the job carries
+// it to IMAP, and a change the server refuses is undone with a message to the user.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { TRPCError } from '@trpc/server';
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setFlagsInDb } from '../../src/lib/server/actions/flags';
+import type { LiveEvent } from '../../src/lib/server/realtime/events';
+import { client, makeServices, uniqueEmail } from '../helpers/context';
+import { startWorker } from '../helpers/process';
+import { mailServers } from '../helpers/servers';
+
+const mail = mailServers();
+const prefix = `msg${randomUUID().slice(0, 6)}`;
+const PASSWORD = 'correct horse battery staple';
+
+async function until<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  what: string
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+describe('folders and messages', () => {
+  const services = makeServices({ QUEUE_PREFIX: prefix, ALLOW_SIGNUP: 'true' });
+  const { db } = services;
+  const email = `msg-${randomUUID().slice(0, 8)}@${mail.domain}`;
+  const boxPassword = `pw-${randomUUID()}`;
+  let worker: ReturnType<typeof startWorker>;
+  let me: ReturnType<typeof client>;
+  let accountId: string;
+  let inboxId: string;
+
+  const imap = () => {
+    const c = new ImapFlow({
+      host: mail.host,
+      port: mail.imapPort,
+      secure: false,
+      auth: { user: email, pass: boxPassword },
+      logger: false
+    });
+    c.on('error', () => {});
+    return c;
+  };
+  const serverFlags = async () => {
+    const c = imap();
+    await c.connect();
+    const lock = await c.getMailboxLock('INBOX');
+    const out = new Map<number, string[]>();
+    for await (const m of c.fetch('1:*', { uid: true, flags: true })) out.set(m.uid, [...m.flags!]);
+    lock.release();
+    await c.logout();
+    return out;
+  };
+
+  beforeAll(async () => {
+    execFileSync('bash', ['scripts/servers.sh', 'add-user', process.env.SERVERS_DIR!, email, boxPassword]);
+    const c = imap();
+    await c.connect();
+    for (let i = 1; i <= 10; i++)
+      await c.append(
+        'INBOX',
+        `From: s${i}@example.test\r\nSubject: m${i}\r\nMessage-ID: <${randomUUID()}@x>\r\n\r\nbody\r\n`,
+        [],
+        new Date(Date.UTC(2026, 10, i))
+      );
+    await c.logout();
+    worker = startWorker({ QUEUE_PREFIX: prefix, LOG_LEVEL: process.env.DEBUG_WORKER ? 'debug' : 'info' });
+    await worker.waitForLine((l) => l.includes('"worker ready"'));
+    me = client(services);
+    await (await me.caller()).auth.signup({ email: uniqueEmail('reader'), password: PASSWORD });
+    const acct = await (
+      await me.caller()
+    ).accounts.add({
+      email,
+      password: boxPassword,
+      imap: { host: mail.host, port: mail.imapPort, tls: 'none' },
+      smtp: { host: mail.host, port: mail.submissionPort, tls: 'none' }
+    });
+    accountId = acct.id;
+    const inbox = await until(
+      async () => {
+        const f = await db.folder.findFirst({ where: { accountId, specialUse: '\\Inbox' } });
+        return f && (await db.message.count({ where: { folderId: f.id } })) === 10 ? f : null;
+      },
+      10_000,
+      'the INBOX to sync'
+    );
+    inboxId = inbox.id;
+  });
+
+  afterAll(async () => {
+    if (process.env.DEBUG_WORKER)
+      console.log(worker.lines.filter((l) => /job|warn|error/.test(l)).join('\n'));
+    await worker?.stop();
+    await services.close();
+  });
+
+  it('lists folders, special ones first, with counts', async () => {
+    const folders = await (await me.caller()).folders.list({ accountId });
+    expect(folders[0]).toMatchObject({
+      id: inboxId,
+      name: 'Inbox',
+      specialUse: '\\Inbox',
+      total: 10,
+      unread: 10
+    });
+    const uses = folders.map((f) => f.specialUse);
+    expect(uses.indexOf('\\Sent')).toBeLessThan(uses.indexOf('\\Trash'));
+  });
+
+  it('pages a folder newest first without gaps or repeats', async () => {
+    const c = await me.caller();
+    const seen: string[] = [];
+    let cursor: { internalDate: Date; id: string } | null = null;
+    let pages = 0;
+    do {
+      const page: Awaited<ReturnType<typeof c.messages.list>> = await c.messages.list({
+        accountId,
+        folderId: inboxId,
+        limit: 4,
+        cursor
+      });
+      seen.push(...page.items.map((m) => m.subject));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(['m10', 'm9', 'm8', 'm7', 'm6', 'm5', 'm4', 'm3', 'm2', 'm1']);
+  });
+
+  it('marks read and starred at once in the database, then on the server', async () => {
+    const c = await me.caller();
+    const page = await c.messages.list({ accountId, folderId: inboxId, limit: 2 });
+    const ids = page.items.map((m) => m.id);
+    const res = await c.messages.setFlags({ accountId, messageIds: ids, seen: true, flagged: true });
+    expect(res.changed).toBe(2);
+    // the database (and so every view) has it before the server does
+    const rows = await db.message.findMany({ where: { id: { in: ids } } });
+    expect(rows.every((r) => r.seen && r.flagged)).toBe(true);
+    expect((await db.folder.findUniqueOrThrow({ where: { id: inboxId } })).unread).toBe(8);
+    const uids = rows.map((r) => Number(r.uid));
+    await until(
+      async () => {
+        const flags = await serverFlags();
+        return uids.every((u) => flags.get(u)?.includes('\\Seen') && flags.get(u)?.includes('\\Flagged'));
+      },
+      5_000,
+      'the server to have the flags'
+    );
+    // and back
+    await c.messages.setFlags({ accountId, messageIds: [ids[0]!], seen: false });
+    const first = Number(rows.find((r) => r.id === ids[0])!.uid);
+    await until(
+      async () => !(await serverFlags()).get(first)?.includes('\\Seen'),
+      5_000,
+      'unread on the server'
+    );
+  });
+
+  it('undoes a change the server refuses, and tells the user', async () => {
+    const stream = (await (await me.caller()).live.events()) as AsyncIterable<unknown>;
+    const it = stream[Symbol.asyncIterator]();
+    const failed = (async () => {
+      for (;;) {
+        const n = await it.next();
+        if (n.done) throw new Error('stream ended');
+        const e = (Array.isArray(n.value) ? n.value[1] : n.value) as LiveEvent;
+        if (e.type === 'ActionFailed') return e;
+      }
+    })();
+    const target = (
+      await db.message.findFirstOrThrow({ where: { folderId: inboxId }, orderBy: { uid: 'asc' } })
+    ).id;
+    const bad = 'bad(flag'; // not a valid IMAP keyword: Dovecot answers BAD
+    const user = await db.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+    await setFlagsInDb(
+      { db, redis: services.redis, prefix },
+      { tenantId: user.tenantId, accountId, userId: user.userId },
+      [target],
+      {
+        add: [bad],
+        remove: []
+      }
+    );
+    expect((await db.message.findUniqueOrThrow({ where: { id: target } })).flags).toContain(bad);
+    await services.producer.enqueue('imap.setFlags', {
+      accountId,
+      messageIds: [target],
+      add: [bad],
+      remove: []
+    });
+    const event = await Promise.race([
+      failed,
+      new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no ActionFailed within 8 s')), 8000))
+    ]);
+    await it.return?.();
+    expect(event).toMatchObject({ accountId, action: 'setFlags' });
+    expect((event as { message: string }).message).toMatch(/did not accept the change.*It has been undone\./);
+    expect((await db.message.findUniqueOrThrow({ where: { id: target } })).flags).not.toContain(bad);
+  });
+
+  it('keeps another tenant out', async () => {
+    const stranger = client(services);
+    await (await stranger.caller()).auth.signup({ email: uniqueEmail('stranger'), password: PASSWORD });
+    const s = await stranger.caller();
+    const e1 = await s.folders.list({ accountId }).catch((e: unknown) => e);
+    const e2 = await s.messages.list({ accountId, folderId: inboxId }).catch((e: unknown) => e);
+    const e3 = await s.messages
+      .setFlags({ accountId, messageIds: [randomUUID()], seen: true })
+      .catch((e: unknown) => e);
+    for (const e of [e1, e2, e3]) {
+      expect(e).toBeInstanceOf(TRPCError);
+      expect((e as TRPCError).code).toBe('NOT_FOUND');
+    }
+  });
+});
