@@ -106,10 +106,15 @@ export async function startApp(
     ORIGIN: origin,
     ...env
   });
-  await app.waitForLine((l) => l.includes('Listening on'), 30_000);
-  if (opts.waitHealthy !== false) {
-    const res = await fetch(`${origin}/health`);
-    if (res.status !== 200) throw new Error(`app not healthy: ${res.status} ${await res.text()}`);
+  try {
+    await app.waitForLine((l) => l.includes('Listening on'), 30_000);
+    if (opts.waitHealthy !== false) {
+      const res = await fetch(`${origin}/health`);
+      if (res.status !== 200) throw new Error(`app not healthy: ${res.status} ${await res.text()}`);
+    }
+  } catch (e) {
+    await app.stop('SIGKILL'); // never leave a half-started app behind
+    throw e;
   }
   return { ...app, port, origin };
 }
