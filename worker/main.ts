@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { HostGate } from './imap/connection.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { Producer } from '../src/lib/server/queue/producer.js';
 import { assertHandlers, handlers, type JobContext } from './registry.js';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
 
+  const producer = new Producer(env.REDIS_URL, log, env.QUEUE_PREFIX);
   // IMAP: one supervisor per process claims accounts through leases and keeps them in sync
   let supervisor: Supervisor | null = null;
   if (env.ENABLE_IMAP_SYNC) {
@@ -101,6 +103,14 @@ async function main(): Promise<void> {
         gate,
         imapTimeoutSeconds: env.IMAP_TIMEOUT,
         resyncMs: env.IMAP_RESYNC_SECONDS * 1000,
+        prefetch: async (accountId, messageIds) => {
+          for (const messageId of messageIds)
+            await producer.enqueue(
+              'imap.fetchBody',
+              { accountId, messageId },
+              { jobId: `body-${messageId}`, attempts: 2 }
+            );
+        },
         publish: async (userId, event) => {
           await publishToUser(commands, userId, event, env.QUEUE_PREFIX);
         }
@@ -127,6 +137,7 @@ async function main(): Promise<void> {
     }, env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000);
     timer.unref();
     await supervisor?.stop();
+    await producer.close();
     await Promise.all(workers.map((w) => w.close()));
     await maintenance.close();
     await db.$disconnect();

@@ -5,6 +5,7 @@ import type { Db } from '../src/lib/server/db.js';
 import type { Env } from '../src/lib/server/env.js';
 import { jobNames, type JobName, type JobPayload } from '../src/lib/server/queue/jobs.js';
 import { pruneSessions } from './jobs/prune-sessions.js';
+import { fetchBodyJob } from './jobs/fetch-body.js';
 import { setFlagsJob } from './jobs/set-flags.js';
 
 export interface JobContext {
@@ -24,7 +25,8 @@ export type Handlers = { [N in JobName]: JobHandler<N> };
 
 export const handlers: Handlers = {
   'maintenance.pruneSessions': pruneSessions,
-  'imap.setFlags': setFlagsJob
+  'imap.setFlags': setFlagsJob,
+  'imap.fetchBody': fetchBodyJob
 };
 
 /** Every job name in the registry must have a handler, and nothing else may claim one. */

@@ -209,6 +209,40 @@ describe('folders and messages', () => {
     expect((await db.message.findUniqueOrThrow({ where: { id: target } })).flags).not.toContain(bad);
   });
 
+  it('prefetches recent bodies, and fetches a body on first open without marking it read', async () => {
+    // prefetch: the newest mail of INBOX has its body and snippet soon after the sync
+    await until(
+      async () =>
+        (await db.message.count({ where: { folderId: inboxId, bodyFetchedAt: { not: null } } })) === 10,
+      10_000,
+      'prefetched bodies'
+    );
+    const target = await db.message.findFirstOrThrow({
+      where: { folderId: inboxId, seen: false },
+      orderBy: { uid: 'asc' }
+    });
+    expect(target.snippet).toBe('body');
+    // forget the body, as for old mail beyond the prefetch window, and open it
+    await db.message.update({
+      where: { id: target.id },
+      data: { bodyFetchedAt: null, textBody: null, snippet: '' }
+    });
+    const opened = await (await me.caller()).messages.get({ accountId, messageId: target.id });
+    expect(opened.textBody?.trim()).toBe('body');
+    expect(opened.snippet).toBe('body');
+    expect(opened.bodyFetchedAt).not.toBeNull();
+    expect((await serverFlags()).get(Number(target.uid))).not.toContain('\\Seen');
+    // a second open is served from PostgreSQL
+    const again = await (await me.caller()).messages.get({ accountId, messageId: target.id });
+    expect(again.bodyFetchedAt?.getTime()).toBe(opened.bodyFetchedAt?.getTime());
+    const missing = await (
+      await me.caller()
+    ).messages
+      .get({ accountId, messageId: randomUUID() })
+      .catch((e: unknown) => e);
+    expect((missing as TRPCError).code).toBe('NOT_FOUND');
+  });
+
   it('keeps another tenant out', async () => {
     const stranger = client(services);
     await (await stranger.caller()).auth.signup({ email: uniqueEmail('stranger'), password: PASSWORD });

@@ -19,6 +19,9 @@ export interface RunnerDeps {
   imapTimeoutSeconds: number;
   publish: (userId: string, event: LiveEvent) => Promise<void>;
   resyncMs: number;
+  /** Queue body fetches, so opening recent mail is instant. */
+  prefetch?: (accountId: string, messageIds: string[]) => Promise<void>;
+  prefetchCount?: number;
   backoff?: { baseMs: number; maxMs: number; stableMs: number };
 }
 
@@ -168,6 +171,7 @@ export class AccountRunner {
     const inbox = folders.find((f) => f.specialUse === '\\Inbox') as FolderRow | undefined;
     if (inbox) await syncFolderMessages(cmd, account, inbox, syncDeps, { backfill: false });
     await this.setState(account, 'idle', null);
+    if (inbox) await this.prefetchRecent(account, inbox.id);
 
     // a dedicated connection idles on INBOX and wakes the sync loop on any change
     if (inbox) {
@@ -204,7 +208,8 @@ export class AccountRunner {
       if (closed) throw Object.assign(new Error('the IMAP connection closed'), { code: 'EConnectionClosed' });
       if (this.inboxDirty && inbox) {
         this.inboxDirty = false;
-        await syncFolderMessages(cmd, account, inbox, syncDeps);
+        const r = await syncFolderMessages(cmd, account, inbox, syncDeps);
+        if (r.added) await this.prefetchRecent(account, inbox.id);
         continue;
       }
       const due = lastFull + this.deps.resyncMs - Date.now();
@@ -218,6 +223,21 @@ export class AccountRunner {
       }
       await this.sleep(due);
     }
+  }
+
+  private async prefetchRecent(account: SyncAccount, folderId: string) {
+    if (!this.deps.prefetch) return;
+    const recent = await this.deps.db.message.findMany({
+      where: { tenantId: account.tenantId, accountId: account.id, folderId, bodyFetchedAt: null },
+      orderBy: { internalDate: 'desc' },
+      take: this.deps.prefetchCount ?? 50,
+      select: { id: true }
+    });
+    if (recent.length)
+      await this.deps.prefetch(
+        account.id,
+        recent.map((r) => r.id)
+      );
   }
 
   private async setState(account: SyncAccount, state: 'syncing' | 'idle', error: string | null) {

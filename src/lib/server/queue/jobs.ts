@@ -9,6 +9,11 @@ export type QueueName = (typeof QUEUES)[number];
 const uuid = z.uuid();
 
 export const jobs = {
+  /** Fetch, parse and store the text and HTML of one message (on first open, or prefetch). */
+  'imap.fetchBody': {
+    queue: 'sync',
+    payload: z.object({ accountId: uuid, messageId: uuid })
+  },
   /** Carry a flag change the user made (already in PostgreSQL) to the IMAP server. */
   'imap.setFlags': {
     queue: 'sync',
