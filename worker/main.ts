@@ -98,6 +98,7 @@ async function main(): Promise<void> {
       owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       log,
       leaseTtlMs: env.IMAP_LEASE_SECONDS * 1000,
+      tenants: env.IMAP_SYNC_TENANTS,
       runner: {
         keys: masterKeys(env),
         gate,

@@ -7,6 +7,7 @@ import { TRPCError } from '@trpc/server';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setFlagsInDb } from '../../src/lib/server/actions/flags';
+import { hashPassword } from '../../src/lib/server/auth/password';
 import type { LiveEvent } from '../../src/lib/server/realtime/events';
 import { client, makeServices, uniqueEmail } from '../helpers/context';
 import { startWorker } from '../helpers/process';
@@ -74,10 +75,20 @@ describe('folders and messages', () => {
         new Date(Date.UTC(2026, 10, i))
       );
     await c.logout();
-    worker = startWorker({ QUEUE_PREFIX: prefix, LOG_LEVEL: process.env.DEBUG_WORKER ? 'debug' : 'info' });
+    // a tenant of its own, and a worker that syncs only that tenant
+    const tenant = await db.tenant.create({ data: { slug: `msg-${randomUUID().slice(0, 8)}`, name: 'Msg' } });
+    const reader = uniqueEmail('reader');
+    await db.user.create({
+      data: { tenantId: tenant.id, email: reader, passwordHash: await hashPassword(PASSWORD) }
+    });
+    worker = startWorker({
+      QUEUE_PREFIX: prefix,
+      LOG_LEVEL: process.env.DEBUG_WORKER ? 'debug' : 'info',
+      IMAP_SYNC_TENANTS: tenant.id
+    });
     await worker.waitForLine((l) => l.includes('"worker ready"'));
     me = client(services);
-    await (await me.caller()).auth.signup({ email: uniqueEmail('reader'), password: PASSWORD });
+    await (await me.caller()).auth.login({ email: reader, password: PASSWORD });
     const acct = await (
       await me.caller()
     ).accounts.add({

@@ -114,7 +114,14 @@ describe('supervisor', () => {
   });
 
   it('a wrong password on one account leaves the others syncing', async () => {
-    workers.push(startWorker({ QUEUE_PREFIX: prefix, IMAP_LEASE_SECONDS: '3', LOG_LEVEL: 'info' }));
+    workers.push(
+      startWorker({
+        QUEUE_PREFIX: prefix,
+        IMAP_LEASE_SECONDS: '3',
+        LOG_LEVEL: 'info',
+        IMAP_SYNC_TENANTS: tenantId
+      })
+    );
     await workers[0]!.waitForLine((l) => l.includes('"worker ready"'));
     const good = accounts.slice(0, 3);
     const bad = accounts[3]!;
@@ -142,7 +149,14 @@ describe('supervisor', () => {
   });
 
   it("moves a killed worker's accounts to another worker, losing and duplicating nothing", async () => {
-    workers.push(startWorker({ QUEUE_PREFIX: prefix, IMAP_LEASE_SECONDS: '3', LOG_LEVEL: 'info' }));
+    workers.push(
+      startWorker({
+        QUEUE_PREFIX: prefix,
+        IMAP_LEASE_SECONDS: '3',
+        LOG_LEVEL: 'info',
+        IMAP_SYNC_TENANTS: tenantId
+      })
+    );
     await workers[1]!.waitForLine((l) => l.includes('"worker ready"'));
     const claimed = (w: ReturnType<typeof startWorker>) =>
       new Set(

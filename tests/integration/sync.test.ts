@@ -111,7 +111,12 @@ describe('sync worker', () => {
     });
     me = client(services);
     await (await me.caller()).auth.login({ email: user.email, password: box.password });
-    worker = startWorker({ QUEUE_PREFIX: prefix, IMAP_RESYNC_SECONDS: '5', LOG_LEVEL: 'info' });
+    worker = startWorker({
+      QUEUE_PREFIX: prefix,
+      IMAP_RESYNC_SECONDS: '5',
+      LOG_LEVEL: 'info',
+      IMAP_SYNC_TENANTS: tenant.id
+    });
     await worker.waitForLine((l) => l.includes('"worker ready"'));
   });
 

@@ -17,6 +17,8 @@ export interface SupervisorOptions {
   log: Logger;
   runner: Omit<RunnerDeps, 'db' | 'log'>;
   leaseTtlMs?: number;
+  /** Only accounts of these tenants (ids or slugs); empty: all. */
+  tenants?: string[];
   scanMs?: number;
   startJitterMs?: number;
 }
@@ -69,8 +71,18 @@ export class Supervisor {
 
   private async scanOnce(): Promise<void> {
     if (this.stopped) return;
+    const tenants = this.o.tenants ?? [];
     const rows = await this.o.db.mailAccount.findMany({
-      where: { syncState: { not: 'disabled' } },
+      where: {
+        syncState: { not: 'disabled' },
+        ...(tenants.length
+          ? {
+              tenant: {
+                OR: [{ id: { in: tenants.filter((t) => UUID.test(t)) } }, { slug: { in: tenants } }]
+              }
+            }
+          : {})
+      },
       select: { id: true }
     });
     const wanted = new Set(rows.map((r) => r.id));
@@ -112,6 +124,8 @@ export class Supervisor {
     this.o.subscriber.disconnect();
   }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function safeJson(s: string): unknown {
   try {

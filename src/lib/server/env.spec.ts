@@ -60,6 +60,17 @@ describe('parseEnv', () => {
     );
   });
 
+  it('reads lists', () => {
+    expect(parseEnv(base).IMAP_SYNC_TENANTS).toEqual([]);
+    expect(parseEnv({ ...base, IMAP_SYNC_TENANTS: 'acme,globex' }).IMAP_SYNC_TENANTS).toEqual([
+      'acme',
+      'globex'
+    ]);
+    expect(() => parseEnv({ ...base, IMAP_SYNC_TENANTS: 'acme, globex' })).toThrow(
+      /IMAP_SYNC_TENANTS must be a comma-separated list/
+    );
+  });
+
   it('treats an empty value as unset', () => {
     expect(parseEnv({ ...base, PORT: '' }).PORT).toBe(3000);
   });

@@ -77,6 +77,11 @@ export const envSchema = z
     IMAP_POOL_SIZE: int(10, 1, 1000),
     IMAP_RESYNC_SECONDS: int(60, 5, 86400),
     IMAP_LEASE_SECONDS: int(15, 3, 600),
+    IMAP_SYNC_TENANTS: z
+      .string()
+      .regex(/^[\w-]+(,[\w-]+)*$/, 'must be a comma-separated list of organisation slugs or ids')
+      .optional()
+      .transform((v) => (v ? v.split(',') : [])),
     SMTP_POOL_SIZE: int(5, 1, 100),
     WORKER_CONCURRENCY: int(8, 1, 256),
     WORKER_SHUTDOWN_GRACE_SECONDS: int(25, 1, 3600),

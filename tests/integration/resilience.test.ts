@@ -1,0 +1,175 @@
+// The sync worker when the server changes under it: a folder's UIDVALIDITY changes, and
+// Dovecot restarts. Both against the real local Dovecot.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/lib/server/auth/password';
+import { sealSecret } from '../../src/lib/server/crypto/envelope';
+import { masterKeys } from '../../src/lib/server/crypto/keys';
+import { makeServices } from '../helpers/context';
+import { startWorker } from '../helpers/process';
+import { mailServers } from '../helpers/servers';
+
+const mail = mailServers();
+const prefix = `res${randomUUID().slice(0, 6)}`;
+const dovecotConf = join(process.env.SERVERS_DIR!, 'dovecot', 'dovecot.conf');
+
+async function until<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  what: string
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: mail.host, port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+describe('sync resilience', () => {
+  const services = makeServices({ QUEUE_PREFIX: prefix });
+  const { db } = services;
+  const email = `res-${randomUUID().slice(0, 8)}@${mail.domain}`;
+  const password = `pw-${randomUUID()}`;
+  let worker: ReturnType<typeof startWorker>;
+  let accountId: string;
+
+  beforeAll(async () => {
+    execFileSync('bash', ['scripts/servers.sh', 'add-user', process.env.SERVERS_DIR!, email, password]);
+    const c = new ImapFlow({
+      host: mail.host,
+      port: mail.imapPort,
+      secure: false,
+      auth: { user: email, pass: password },
+      logger: false
+    });
+    c.on('error', () => {});
+    await c.connect();
+    await c.mailboxCreate('Receipts');
+    for (let i = 1; i <= 6; i++)
+      await c.append(
+        'Receipts',
+        `Subject: receipt ${i}\r\nMessage-ID: <${randomUUID()}@x>\r\n\r\nx\r\n`,
+        i % 2 ? ['\\Seen'] : []
+      );
+    await c.logout();
+    const tenant = await db.tenant.create({ data: { slug: `res-${randomUUID().slice(0, 8)}`, name: 'Res' } });
+    const user = await db.user.create({
+      data: {
+        tenantId: tenant.id,
+        email: `o-${randomUUID().slice(0, 6)}@example.test`,
+        passwordHash: await hashPassword('x-x-x-x-x-x')
+      }
+    });
+    accountId = randomUUID();
+    await db.mailAccount.create({
+      data: {
+        id: accountId,
+        tenantId: tenant.id,
+        userId: user.id,
+        name: email,
+        email,
+        imapHost: mail.host,
+        imapPort: mail.imapPort,
+        imapTls: 'none',
+        smtpHost: mail.host,
+        smtpPort: mail.submissionPort,
+        smtpTls: 'none',
+        username: email,
+        ...sealSecret(masterKeys(services.env), accountId, password)
+      }
+    });
+    worker = startWorker({ QUEUE_PREFIX: prefix, IMAP_RESYNC_SECONDS: '5', IMAP_SYNC_TENANTS: tenant.id });
+    await worker.waitForLine((l) => l.includes('"worker ready"'));
+    await until(
+      async () => {
+        const f = await db.folder.findFirst({ where: { accountId, path: 'Receipts' } });
+        return f && (await db.message.count({ where: { folderId: f.id } })) === 6;
+      },
+      10_000,
+      'Receipts to sync'
+    );
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await services.close();
+  });
+
+  it('resyncs a folder whose UIDVALIDITY changed, keeping exactly what the server has', async () => {
+    const before = await db.folder.findFirstOrThrow({ where: { accountId, path: 'Receipts' } });
+    const newValidity = Number(before.uidValidity) + 1000;
+    execFileSync('doveadm', [
+      '-c',
+      dovecotConf,
+      'mailbox',
+      'update',
+      '-u',
+      email,
+      '--uid-validity',
+      String(newValidity),
+      'Receipts'
+    ]);
+    const after = await until(
+      async () => {
+        const f = await db.folder.findFirst({ where: { accountId, path: 'Receipts' } });
+        return f && Number(f.uidValidity) === newValidity ? f : null;
+      },
+      15_000,
+      'the new UIDVALIDITY to be seen'
+    );
+    const rows = await db.message.findMany({ where: { folderId: after.id }, orderBy: { uid: 'asc' } });
+    expect(rows.map((r) => r.subject)).toEqual([1, 2, 3, 4, 5, 6].map((i) => `receipt ${i}`));
+    expect(rows.every((r) => Number(r.uidValidity) === newValidity)).toBe(true);
+    expect(rows.filter((r) => r.seen).length).toBe(3);
+    expect(after).toMatchObject({ total: 6, unread: 3 });
+  });
+
+  it('reconnects after Dovecot restarts, and new mail flows again', async () => {
+    execFileSync('doveadm', ['-c', dovecotConf, 'stop']);
+    await until(
+      async () =>
+        (await db.mailAccount.findUniqueOrThrow({ where: { id: accountId } })).syncState === 'error',
+      10_000,
+      'the account to notice'
+    );
+    const down = await db.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+    expect(down.lastError).toMatch(/IMAP/);
+    // start the same instance again, on the same ports, once the old one has let go of them
+    await until(async () => !(await listening(mail.imapPort)), 10_000, 'Dovecot to stop');
+    // dovecot daemonizes: its children keep inherited pipes open, so give it none
+    execFileSync('dovecot', ['-c', dovecotConf], { stdio: 'ignore' });
+    await until(
+      async () => (await db.mailAccount.findUniqueOrThrow({ where: { id: accountId } })).syncState === 'idle',
+      20_000,
+      'the account to reconnect'
+    );
+    const subject = `after restart ${randomUUID()}`;
+    const t = nodemailer.createTransport({
+      host: mail.host,
+      port: mail.smtpPort,
+      secure: false,
+      ignoreTLS: true
+    });
+    await t.sendMail({ from: 'x@example.test', to: email, subject, text: 'back' });
+    t.close();
+    await until(async () => db.message.findFirst({ where: { accountId, subject } }), 10_000, 'the new mail');
+    expect((await db.mailAccount.findUniqueOrThrow({ where: { id: accountId } })).lastError).toBeNull();
+  });
+});
