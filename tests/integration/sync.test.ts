@@ -121,6 +121,7 @@ describe('sync worker', () => {
   });
 
   afterAll(async () => {
+    if (process.env.DEBUG_WORKER) console.log(worker.lines.join('\n'));
     await worker?.stop();
     await services.close();
   });

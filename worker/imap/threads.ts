@@ -64,27 +64,40 @@ export async function assignThreads(
     if (stored) remap.set(t, stored);
   });
 
-  // subject fallback against stored mail, only for reply-looking subjects still on their own
-  for (let i = 0; i < msgs.length; i++) {
-    const m = msgs[i]!;
-    const t = batchThread(i);
-    if (remap.has(t) || !isReplySubject(m.subject)) continue;
-    const key = normalizeSubject(m.subject);
-    if (!key) continue;
-    const near = await db.message.findFirst({
+  // subject fallback against stored mail, only for reply-looking subjects still on their own:
+  // one query for the whole batch, then the nearest candidate in time for each message
+  const lonely = msgs
+    .map((m, i) => ({ m, t: batchThread(i), key: normalizeSubject(m.subject) }))
+    .filter((x) => !remap.has(x.t) && x.key && isReplySubject(x.m.subject));
+  if (lonely.length) {
+    const times = lonely.map((x) => x.m.date.getTime());
+    const candidates = await db.message.findMany({
       where: {
         ...scope,
-        subjectKey: key,
+        subjectKey: { in: [...new Set(lonely.map((x) => x.key))] },
         threadId: { not: null },
         internalDate: {
-          gte: new Date(m.date.getTime() - SUBJECT_WINDOW_MS),
-          lte: new Date(m.date.getTime() + SUBJECT_WINDOW_MS)
+          gte: new Date(Math.min(...times) - SUBJECT_WINDOW_MS),
+          lte: new Date(Math.max(...times) + SUBJECT_WINDOW_MS)
         }
       },
-      orderBy: { internalDate: 'desc' },
-      select: { threadId: true }
+      select: { subjectKey: true, threadId: true, internalDate: true },
+      take: 20_000
     });
-    if (near?.threadId) remap.set(t, near.threadId);
+    const bySubject = new Map<string, { threadId: string; at: number }[]>();
+    for (const c of candidates)
+      bySubject.set(c.subjectKey, [
+        ...(bySubject.get(c.subjectKey) ?? []),
+        { threadId: c.threadId!, at: c.internalDate.getTime() }
+      ]);
+    for (const x of lonely) {
+      if (remap.has(x.t)) continue;
+      const at = x.m.date.getTime();
+      const near = (bySubject.get(x.key) ?? [])
+        .filter((c) => Math.abs(c.at - at) <= SUBJECT_WINDOW_MS)
+        .sort((a, b) => Math.abs(a.at - at) - Math.abs(b.at - at))[0];
+      if (near) remap.set(x.t, near.threadId);
+    }
   }
 
   msgs.forEach((m, i) => out.set(m.key, remap.get(batchThread(i)) ?? batchThread(i)));
