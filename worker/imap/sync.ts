@@ -121,6 +121,9 @@ export async function syncFolderMessages(
   };
   const lock = await client.getMailboxLock(folder.path);
   try {
+    // getMailboxLock does not re-select a folder that is already open, so without this the
+    // fetch below sees the folder as it was and new mail shows up one message late
+    await client.noop();
     const mb = client.mailbox;
     if (!mb) throw new Error(`could not open ${folder.path}`);
     const scope = { tenantId: account.tenantId, accountId: account.id, folderId: folder.id };
