@@ -1,6 +1,5 @@
 // Mail accounts against the real local Dovecot and Postfix: each failure mode gets its own
 // actionable message, secrets are sealed and never returned, and other tenants cannot reach them.
-import { TRPCError } from '@trpc/server';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSecret } from '../../src/lib/server/crypto/envelope';
@@ -10,18 +9,9 @@ import { createRedis } from '../../src/lib/server/redis';
 import { client, makeServices, uniqueEmail } from '../helpers/context';
 import { freePort } from '../helpers/process';
 import { mailServers } from '../helpers/servers';
+import { errorOf } from '../helpers/wait';
 
 const PASSWORD = 'correct horse battery staple';
-
-async function errorOf(p: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TRPCError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('mail accounts', () => {
   const mail = mailServers();

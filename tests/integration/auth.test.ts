@@ -1,18 +1,8 @@
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, makeServices, resetDatabase, uniqueEmail } from '../helpers/context';
+import { errorOf } from '../helpers/wait';
 
 const PASSWORD = 'correct horse battery staple';
-
-async function errorOf(p: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TRPCError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('sign-up, log-in, sessions', () => {
   const services = makeServices({ ALLOW_SIGNUP: 'false' });

@@ -12,24 +12,11 @@ import type { LiveEvent } from '../../src/lib/server/realtime/events';
 import { client, makeServices, uniqueEmail } from '../helpers/context';
 import { startWorker } from '../helpers/process';
 import { mailServers } from '../helpers/servers';
+import { until } from '../helpers/wait';
 
 const mail = mailServers();
 const prefix = `msg${randomUUID().slice(0, 6)}`;
 const PASSWORD = 'correct horse battery staple';
-
-async function until<T>(
-  fn: () => Promise<T | undefined | null | false>,
-  timeoutMs: number,
-  what: string
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 describe('folders and messages', () => {
   const services = makeServices({ QUEUE_PREFIX: prefix, ALLOW_SIGNUP: 'true' });

@@ -13,24 +13,11 @@ import { masterKeys } from '../../src/lib/server/crypto/keys';
 import { makeServices } from '../helpers/context';
 import { startWorker } from '../helpers/process';
 import { mailServers } from '../helpers/servers';
+import { until } from '../helpers/wait';
 
 const mail = mailServers();
 const prefix = `res${randomUUID().slice(0, 6)}`;
 const dovecotConf = join(process.env.SERVERS_DIR!, 'dovecot', 'dovecot.conf');
-
-async function until<T>(
-  fn: () => Promise<T | undefined | null | false>,
-  timeoutMs: number,
-  what: string
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {

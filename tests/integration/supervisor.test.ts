@@ -10,23 +10,10 @@ import { hashPassword } from '../../src/lib/server/auth/password';
 import { makeServices } from '../helpers/context';
 import { startWorker } from '../helpers/process';
 import { mailServers } from '../helpers/servers';
+import { until } from '../helpers/wait';
 
 const mail = mailServers();
 const prefix = `sup${randomUUID().slice(0, 6)}`;
-
-async function until<T>(
-  fn: () => Promise<T | undefined | null | false>,
-  timeoutMs: number,
-  what: string
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('supervisor', () => {
   const services = makeServices({ QUEUE_PREFIX: prefix });

@@ -11,6 +11,7 @@ import type { LiveEvent } from '../../src/lib/server/realtime/events';
 import { client, makeServices } from '../helpers/context';
 import { startWorker } from '../helpers/process';
 import { mailServers } from '../helpers/servers';
+import { until } from '../helpers/wait';
 
 const mail = mailServers();
 const prefix = `sync${randomUUID().slice(0, 6)}`;
@@ -66,20 +67,6 @@ function raw(i: number, to: string) {
       ''
     ].join('\r\n');
   return [...head, 'Content-Type: text/plain; charset=utf-8', '', `Body of message ${i}.`, ''].join('\r\n');
-}
-
-async function until<T>(
-  fn: () => Promise<T | undefined | null | false>,
-  timeoutMs: number,
-  what: string
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('sync worker', () => {
