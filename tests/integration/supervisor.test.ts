@@ -129,8 +129,15 @@ describe('supervisor', () => {
     expect(row.lastError).toBe(
       `The IMAP server at ${mail.host} did not accept the username or password. Check them (some providers need an app password).`
     );
-    for (const a of good)
-      expect((await db.mailAccount.findUniqueOrThrow({ where: { id: a.id } })).syncState).toBe('idle');
+    // the good ones reach (and stay in) the idle state while the bad one keeps failing
+    await until(
+      async () =>
+        (await db.mailAccount.findMany({ where: { id: { in: good.map((a) => a.id) } } })).every(
+          (a) => a.syncState === 'idle' && a.lastError === null
+        ),
+      5_000,
+      'the good accounts to be idle'
+    );
     expect(workers[0]!.lines.join('\n')).not.toContain(bad.password);
     for (const a of good) expect(workers[0]!.lines.join('\n')).not.toContain(a.password);
   });
