@@ -22,7 +22,13 @@ import { controlChannel, publishToUser, userChannel } from '../src/lib/server/re
 import { createRedis } from '../src/lib/server/redis.js';
 import { run, type Running } from '../tests/helpers/process.js';
 import { HostGate, openImap } from '../worker/imap/connection.js';
-import { syncFolderMessages, syncFolders, type SyncAccount, type SyncDeps } from '../worker/imap/sync.js';
+import {
+  FETCH_QUERY,
+  syncFolderMessages,
+  syncFolders,
+  type SyncAccount,
+  type SyncDeps
+} from '../worker/imap/sync.js';
 import { addUsers, appendMessages, canWriteMaildir, mailEnv, sleep, writeMaildir } from './lib/mailbox.js';
 import { generateMessages, type GeneratedMessage } from './lib/messages.js';
 import { profileImap, profiledDb } from './lib/profile.js';
@@ -36,15 +42,6 @@ const IDLE_ACCOUNT_MESSAGES = 3;
 const FIRST_PAGE = 200;
 /** a delivery not seen by then does not hold up the next one */
 const NEXT_AFTER_MS = 1_500;
-const FETCH_QUERY = {
-  uid: true,
-  flags: true,
-  envelope: true,
-  bodyStructure: true,
-  internalDate: true,
-  size: true,
-  headers: ['references']
-};
 
 const suiteStart = performance.now();
 const phases: Record<string, number> = {};

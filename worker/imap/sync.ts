@@ -29,7 +29,8 @@ export interface SyncDeps {
 }
 
 const SPECIAL_ORDER = ['\\Inbox', '\\Drafts', '\\Sent', '\\Archive', '\\Junk', '\\Trash'];
-const FETCH_QUERY: FetchQueryObject = {
+/** What a sync fetches per message (the sync benchmark's raw fetch uses the same). */
+export const FETCH_QUERY: FetchQueryObject = {
   uid: true,
   flags: true,
   envelope: true,
