@@ -1,39 +1,19 @@
 // The sync worker against the real Dovecot and Postfix: a real worker process mirrors a
 // mailbox into PostgreSQL, follows new mail through IDLE, mirrors changes made by another
 // client, and lets go of a removed account.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/lib/server/auth/password';
 import type { LiveEvent } from '../../src/lib/server/realtime/events';
 import { client, makeServices } from '../helpers/context';
 import { startWorker } from '../helpers/process';
+import { imapClient, newMailbox } from '../helpers/mailbox';
 import { mailServers } from '../helpers/servers';
 import { until } from '../helpers/wait';
 
 const mail = mailServers();
 const prefix = `sync${randomUUID().slice(0, 6)}`;
-
-function newMailbox(): { email: string; password: string } {
-  const email = `sync-${randomUUID().slice(0, 8)}@${mail.domain}`;
-  const password = `pw-${randomUUID()}`;
-  execFileSync('bash', ['scripts/servers.sh', 'add-user', process.env.SERVERS_DIR!, email, password]);
-  return { email, password };
-}
-
-function imap(user: string, pass: string) {
-  const c = new ImapFlow({
-    host: mail.host,
-    port: mail.imapPort,
-    secure: false,
-    auth: { user, pass },
-    logger: false
-  });
-  c.on('error', () => {});
-  return c;
-}
 
 const THREAD_ROOT = `root-${randomUUID()}@example.test`;
 
@@ -72,14 +52,14 @@ function raw(i: number, to: string) {
 describe('sync worker', () => {
   const services = makeServices({ QUEUE_PREFIX: prefix });
   const { db } = services;
-  const box = newMailbox();
+  const box = newMailbox('sync');
   let worker: ReturnType<typeof startWorker>;
   let me: ReturnType<typeof client>;
   let accountId: string;
 
   beforeAll(async () => {
     // 30 messages in INBOX, some read and flagged, and 5 in Sent, before the account exists here
-    const c = imap(box.email, box.password);
+    const c = imapClient(box);
     await c.connect();
     for (let i = 1; i <= 30; i++)
       await c.append('INBOX', raw(i, box.email), i % 3 === 0 ? ['\\Seen'] : i % 7 === 0 ? ['\\Flagged'] : []);
@@ -135,7 +115,7 @@ describe('sync worker', () => {
     console.log(`INBOX of 30 mirrored ${Date.now() - t0} ms after the account was added`);
 
     // compare with the server, message by message
-    const c = imap(box.email, box.password);
+    const c = imapClient(box);
     await c.connect();
     const lock = await c.getMailboxLock('INBOX');
     const server: { uid: number; subject: string; flags: string[] }[] = [];
@@ -227,7 +207,7 @@ describe('sync worker', () => {
   });
 
   it('mirrors a flag change and an expunge made by another client', async () => {
-    const c = imap(box.email, box.password);
+    const c = imapClient(box);
     await c.connect();
     const lock = await c.getMailboxLock('INBOX');
     await c.messageFlagsAdd({ uid: '1' }, ['\\Flagged', '$Important'], { uid: true });

@@ -1,5 +1,9 @@
 import { ImapFlow } from 'imapflow';
 import { imapOptions, type ServerLogin } from '../../src/lib/server/accounts/connect.js';
+import { openSecret } from '../../src/lib/server/crypto/envelope.js';
+import { masterKeys } from '../../src/lib/server/crypto/keys.js';
+import type { Env } from '../../src/lib/server/env.js';
+import type { MailAccount } from '../../src/generated/prisma/client.js';
 
 /** Per-host limit on logins in flight, so a restart does not storm one server with logins. */
 export class HostGate {
@@ -33,4 +37,33 @@ export async function openImap(
     await client.connect();
     return client;
   });
+}
+
+/** Logs in to a mail account's IMAP server for a job (password decrypted only here). */
+export function openAccount(
+  account: MailAccount,
+  ctx: { env: Pick<Env, 'IMAP_TIMEOUT' | 'ENCRYPTION_KEY' | 'ENCRYPTION_KEY_ID'>; gate: HostGate }
+): Promise<ImapFlow> {
+  return openImap(
+    {
+      host: account.imapHost,
+      port: account.imapPort,
+      tls: account.imapTls,
+      username: account.username,
+      password: openSecret(masterKeys(ctx.env), account.id, account)
+    },
+    ctx.env.IMAP_TIMEOUT,
+    ctx.gate
+  );
+}
+
+/** A refusal by the server (NO/BAD): retrying will not help. Anything else may be transient. */
+export function isRefusal(err: unknown): boolean {
+  const s = (err as { responseStatus?: string })?.responseStatus;
+  return s === 'NO' || s === 'BAD';
+}
+
+/** An error that says the server refused, for the paths where imapflow answers `false`. */
+export function refused(message: string): Error {
+  return Object.assign(new Error(message), { responseStatus: 'NO' });
 }

@@ -1,16 +1,9 @@
 import type { ImapFlow } from 'imapflow';
 import { setFlagsInDb } from '../../src/lib/server/actions/flags.js';
-import { openSecret } from '../../src/lib/server/crypto/envelope.js';
-import { masterKeys } from '../../src/lib/server/crypto/keys.js';
+import { LOCATION_SELECT, serverLocation } from '../../src/lib/server/actions/move.js';
 import { publishToUser } from '../../src/lib/server/realtime/events.js';
-import { openImap } from '../imap/connection.js';
+import { isRefusal, openAccount, refused } from '../imap/connection.js';
 import type { JobHandler } from '../registry.js';
-
-/** A refusal by the server (NO/BAD): retrying will not help. Anything else may be transient. */
-function isRefusal(err: unknown): boolean {
-  const s = (err as { responseStatus?: string })?.responseStatus;
-  return s === 'NO' || s === 'BAD';
-}
 
 /**
  * Carries a flag change to IMAP. The rows already hold the new flags; this job only has to
@@ -19,51 +12,69 @@ function isRefusal(err: unknown): boolean {
  */
 export const setFlagsJob: JobHandler<'imap.setFlags'> = async (p, ctx) => {
   const { db, log } = ctx;
+  const started = new Date();
   const account = await db.mailAccount.findUnique({ where: { id: p.accountId } });
   if (!account) return { skipped: 'account removed' };
   const rows = await db.message.findMany({
     where: { tenantId: account.tenantId, accountId: account.id, id: { in: p.messageIds } },
-    select: { id: true, uid: true, uidValidity: true, folder: { select: { path: true } } }
+    select: { ...LOCATION_SELECT, flags: true, keywords: true }
   });
   if (!rows.length) return { skipped: 'messages gone' };
-  const byFolder = new Map<string, typeof rows>();
-  for (const r of rows) byFolder.set(r.folder.path, [...(byFolder.get(r.folder.path) ?? []), r]);
+  // The server gets what the rows say NOW for the flags this change was about, not the change
+  // itself: two quick changes (read, then unread) whose jobs run out of order still end as the
+  // user left them.
+  const involved = [...new Set([...p.add, ...p.remove])];
+  const targets = rows.map((r) => {
+    const have = new Set([...r.flags, ...r.keywords]);
+    return {
+      ...serverLocation(r),
+      add: involved.filter((f) => have.has(f)),
+      remove: involved.filter((f) => !have.has(f))
+    };
+  });
+  const folders = await db.folder.findMany({
+    where: { tenantId: account.tenantId, id: { in: [...new Set(targets.map((t) => t.folderId))] } },
+    select: { id: true, path: true }
+  });
 
   let client: ImapFlow | undefined;
   try {
-    client = await openImap(
-      {
-        host: account.imapHost,
-        port: account.imapPort,
-        tls: account.imapTls,
-        username: account.username,
-        password: openSecret(masterKeys(ctx.env), account.id, account)
-      },
-      ctx.env.IMAP_TIMEOUT,
-      ctx.gate
-    );
+    client = await openAccount(account, ctx);
     let applied = 0;
-    for (const [path, list] of byFolder) {
-      const lock = await client.getMailboxLock(path);
+    for (const f of folders) {
+      const lock = await client.getMailboxLock(f.path);
       try {
         // rows of an older UIDVALIDITY are stale: the next sync replaces them
         const mailbox = client.mailbox;
-        const valid = mailbox ? list.filter((r) => r.uidValidity === mailbox.uidValidity) : [];
-        if (!valid.length) continue;
-        const uids = valid.map((r) => r.uid.toString()).join(',');
+        const valid = targets.filter(
+          (t) => t.folderId === f.id && mailbox && t.uidValidity === mailbox.uidValidity
+        );
+        const groups = new Map<string, typeof valid>();
+        for (const t of valid) {
+          const k = `${t.add.join(' ')}|${t.remove.join(' ')}`;
+          groups.set(k, [...(groups.get(k) ?? []), t]);
+        }
         // imapflow answers false (not an exception) when the server refuses a STORE or a flag
         // is not allowed in the mailbox
-        const refused = () =>
-          Object.assign(new Error(`the server refused to change flags in ${path}`), { responseStatus: 'NO' });
-        if (p.add.length && !(await client.messageFlagsAdd(uids, p.add, { uid: true }))) throw refused();
-        if (p.remove.length && !(await client.messageFlagsRemove(uids, p.remove, { uid: true })))
-          throw refused();
-        applied += valid.length;
+        const no = () => refused(`the server refused to change flags in ${f.path}`);
+        for (const g of groups.values()) {
+          const uids = g.map((t) => t.uid.toString()).join(',');
+          const { add, remove } = g[0]!;
+          if (add.length && !(await client.messageFlagsAdd(uids, add, { uid: true }))) throw no();
+          if (remove.length && !(await client.messageFlagsRemove(uids, remove, { uid: true }))) throw no();
+          applied += g.length;
+        }
       } finally {
         lock.release();
       }
     }
     await client.logout();
+    // the server has them now: syncs may mirror these rows' flags again (unless the user has
+    // changed them once more since this job started; that change's job clears it)
+    await db.message.updateMany({
+      where: { id: { in: rows.map((r) => r.id) }, flagsPendingAt: { lte: started } },
+      data: { flagsPendingAt: null }
+    });
     return { applied };
   } catch (err) {
     client?.close();
@@ -77,7 +88,8 @@ export const setFlagsJob: JobHandler<'imap.setFlags'> = async (p, ctx) => {
       { db, redis: ctx.redis, prefix: ctx.env.QUEUE_PREFIX },
       { tenantId: account.tenantId, accountId: account.id, userId: account.userId },
       rows.map((r) => r.id),
-      undo
+      undo,
+      { undo: true }
     );
     await publishToUser(
       ctx.redis,

@@ -10,6 +10,7 @@ import type { Db } from '../../src/lib/server/db.js';
 import type { LiveEvent } from '../../src/lib/server/realtime/events.js';
 import { openImap, type HostGate } from '../imap/connection.js';
 import { syncFolderMessages, syncFolders, type FolderRow, type SyncAccount } from '../imap/sync.js';
+import { fillSnippets } from '../imap/snippets.js';
 
 export interface RunnerDeps {
   db: Db;
@@ -30,12 +31,18 @@ export function backoffDelay(attempt: number, baseMs = 2_000, maxMs = 300_000, r
   return Math.round(ceiling / 2 + random() * (ceiling / 2)); // "equal jitter": never below half
 }
 
+/** A folder is synced on request at most this often (opening it twice in a row syncs it once). */
+const FOLDER_DEBOUNCE_MS = 1_000;
+
 export class AccountRunner {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private connections: ImapFlow[] = [];
   private wakeUp: (() => void) | undefined;
   private inboxDirty = false;
+  /** folders asked for (opened by the user, a copy landed): synced by the loop soon */
+  private readonly wanted = new Set<string>();
+  private readonly lastSynced = new Map<string, number>();
   readonly log: Logger;
 
   constructor(
@@ -57,6 +64,12 @@ export class AccountRunner {
     this.wake();
     for (const c of this.connections) c.close();
     await this.loop;
+  }
+
+  /** Sync one folder soon (debounced: at most once per FOLDER_DEBOUNCE_MS). */
+  syncFolderSoon(folderId: string): void {
+    this.wanted.add(folderId);
+    this.wake();
   }
 
   private wake() {
@@ -202,6 +215,7 @@ export class AccountRunner {
     for (const f of folders)
       if (f !== inbox && !this.stopped && !closed) await syncFolderMessages(cmd, account, f, syncDeps);
     log.debug({ accountId: account.id }, 'account in sync');
+    await this.fillSnippets(cmd, account, folders, () => closed);
 
     let lastFull = Date.now();
     while (!this.stopped) {
@@ -212,16 +226,49 @@ export class AccountRunner {
         if (r.added) await this.prefetchRecent(account, inbox.id);
         continue;
       }
+      const ready = [...this.wanted].filter(
+        (id) => Date.now() - (this.lastSynced.get(id) ?? 0) >= FOLDER_DEBOUNCE_MS
+      );
+      if (ready.length) {
+        for (const id of ready) this.wanted.delete(id);
+        // the tree may have changed (a folder created elsewhere): refresh it with the folders
+        const current = await syncFolders(cmd, account, syncDeps);
+        for (const f of current)
+          if (ready.includes(f.id) && !this.stopped && !closed) {
+            await syncFolderMessages(cmd, account, f, syncDeps);
+            this.lastSynced.set(f.id, Date.now());
+          }
+        continue;
+      }
       const due = lastFull + this.deps.resyncMs - Date.now();
       if (due <= 0) {
         const current = await syncFolders(cmd, account, syncDeps);
         for (const f of current)
           if (!this.stopped && !closed) await syncFolderMessages(cmd, account, f, syncDeps);
         await db.mailAccount.update({ where: { id: account.id }, data: { lastSyncAt: new Date() } });
+        await this.fillSnippets(cmd, account, current, () => closed);
         lastFull = Date.now();
         continue;
       }
-      await this.sleep(due);
+      // a folder asked for too soon after its last sync waits for the rest of the debounce
+      const soonest = Math.min(
+        ...[...this.wanted].map((id) => (this.lastSynced.get(id) ?? 0) + FOLDER_DEBOUNCE_MS - Date.now())
+      );
+      await this.sleep(Math.max(10, Math.min(due, soonest)));
+    }
+  }
+
+  /** Snippets for synced mail that was not prefetched, a bounded amount per folder per pass. */
+  private async fillSnippets(
+    cmd: ImapFlow,
+    account: SyncAccount,
+    folders: FolderRow[],
+    closed: () => boolean
+  ) {
+    for (const f of folders) {
+      if (this.stopped || closed() || this.inboxDirty) return; // new mail first; the next pass goes on
+      const n = await fillSnippets(cmd, account, f, { db: this.deps.db, log: this.log }, { limit: 5_000 });
+      if (n) this.log.debug({ folder: f.path, snippets: n }, 'snippets filled');
     }
   }
 

@@ -39,7 +39,11 @@ export class Supervisor {
     const channel = controlChannel(this.o.prefix);
     this.o.subscriber.on('message', (ch: string, message: string) => {
       if (ch !== channel) return;
-      if (controlSchema.safeParse(safeJson(message)).success) void this.rescan();
+      const msg = controlSchema.safeParse(safeJson(message));
+      if (!msg.success) return;
+      if (msg.data.type === 'SyncFolder')
+        this.runners.get(msg.data.accountId)?.syncFolderSoon(msg.data.folderId);
+      else void this.rescan();
     });
     await this.o.subscriber.subscribe(channel);
     const ttl = this.leases.ttlMs;

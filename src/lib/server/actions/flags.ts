@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../db.js';
 import type { Producer } from '../queue/producer.js';
 import { publishToUser, type LiveEvent } from '../realtime/events.js';
+import { recountFolders } from './counts.js';
 
 export interface FlagChange {
   add: string[];
@@ -33,7 +34,8 @@ export async function setFlagsInDb(
   deps: { db: Db; redis: Redis; prefix: string },
   scope: { tenantId: string; accountId: string; userId: string },
   messageIds: string[],
-  change: FlagChange
+  change: FlagChange,
+  opts: { undo?: boolean } = {}
 ): Promise<string[]> {
   const { db } = deps;
   const changed: { messageId: string; flags: string[]; keywords: string[] }[] = [];
@@ -41,30 +43,28 @@ export async function setFlagsInDb(
   await db.$transaction(async (tx) => {
     const rows = await tx.message.findMany({
       where: { tenantId: scope.tenantId, accountId: scope.accountId, id: { in: messageIds } },
-      select: { id: true, flags: true, keywords: true, folderId: true }
+      select: { id: true, flags: true, keywords: true, folderId: true },
+      orderBy: { id: 'asc' } // rows locked in one order by every writer: no deadlocks
     });
     for (const r of rows) {
       const flags = applyChange(r.flags, change);
       if (flags.join() === [...r.flags].sort().join()) continue;
       await tx.message.update({
         where: { id: r.id },
-        data: { flags, seen: flags.includes('\\Seen'), flagged: flags.includes('\\Flagged') }
+        data: {
+          flags,
+          seen: flags.includes('\\Seen'),
+          flagged: flags.includes('\\Flagged'),
+          // a change the user made waits for the server; an undo of a refused one does not
+          flagsPendingAt: opts.undo ? null : new Date()
+        }
       });
       changed.push({ messageId: r.id, flags, keywords: r.keywords });
       folderIds.add(r.folderId);
     }
   });
   if (!changed.length) return [];
-  const folders = await Promise.all(
-    [...folderIds].map(async (folderId) => {
-      const [total, unread] = await Promise.all([
-        db.message.count({ where: { tenantId: scope.tenantId, folderId } }),
-        db.message.count({ where: { tenantId: scope.tenantId, folderId, seen: false } })
-      ]);
-      await db.folder.update({ where: { id: folderId }, data: { total, unread } });
-      return { folderId, total, unread };
-    })
-  );
+  const folders = await recountFolders(db, scope.tenantId, [...folderIds]);
   const events: LiveEvent[] = [
     { type: 'FlagsChanged', accountId: scope.accountId, changes: changed },
     { type: 'FolderCountsChanged', accountId: scope.accountId, folders }

@@ -260,3 +260,28 @@ export function textPartsOf(structure: MessageStructureObject | null | undefined
   }
   return result;
 }
+
+export interface SnippetPart {
+  /** IMAP body part number ("1" for a single-part message) */
+  part: string;
+  html: boolean;
+  /** Content-Transfer-Encoding, lower case (7bit, 8bit, quoted-printable, base64, ...) */
+  encoding: string;
+  charset: string;
+}
+
+/** The part to read a snippet from: the plain-text body, else the HTML one. */
+export function snippetPartOf(structure: MessageStructureObject | null | undefined): SnippetPart | null {
+  if (!structure) return null;
+  const parts = textPartsOf(structure);
+  const part = parts.plain ?? parts.html;
+  if (!part) return null;
+  const leaf = leavesOf(structure).find((l) => l.part === part);
+  if (!leaf) return null;
+  return {
+    part,
+    html: part !== parts.plain,
+    encoding: (leaf.node.encoding ?? '7bit').toLowerCase(),
+    charset: leaf.node.parameters?.charset ?? 'utf-8'
+  };
+}

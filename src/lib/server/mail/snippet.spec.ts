@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { snippetFromText, textFromHtml } from './snippet.js';
+import { snippetFromPartialPart, snippetFromText, textFromHtml } from './snippet.js';
 
 describe('snippetFromText', () => {
   it('collapses whitespace and line breaks', () => {
@@ -126,6 +126,41 @@ describe('textFromHtml', () => {
   it('removes Outlook conditional comments', () => {
     expect(textFromHtml('<!--[if mso]><table><tr><td>MSO only</td></tr></table><![endif]--><p>Hi</p>')).toBe(
       'Hi'
+    );
+  });
+});
+
+describe('snippetFromPartialPart', () => {
+  const plain = (encoding: string, charset = 'utf-8') => ({ html: false, encoding, charset });
+  it('decodes a base64 part cut in the middle of a quad', () => {
+    const b64 = Buffer.from('Grüße aus Köln, wir sehen uns morgen um 10 Uhr.').toString('base64');
+    expect(snippetFromPartialPart(Buffer.from(b64.slice(0, 30)), plain('base64'), false)).toBe(
+      'Grüße aus Köln, wi'
+    );
+  });
+  it('decodes quoted-printable with soft breaks and a dangling escape', () => {
+    expect(
+      snippetFromPartialPart(
+        Buffer.from('Hello =C3=A9t=C3=A9 and =\r\nmore =C3'),
+        plain('quoted-printable'),
+        false
+      )
+    ).toBe('Hello été and more');
+  });
+  it('reads legacy charsets', () => {
+    expect(
+      snippetFromPartialPart(Buffer.from([0x47, 0x72, 0xfc, 0xdf, 0x65]), plain('8bit', 'iso-8859-1'), false)
+    ).toBe('Grüße');
+  });
+  it('turns a cut-off HTML part into text without tag debris', () => {
+    const html = Buffer.from('<html><body><p>Hi <b>there</b></p><p>second para</p><img src="x');
+    expect(snippetFromPartialPart(html, { html: true, encoding: '7bit', charset: 'utf-8' }, false)).toBe(
+      'Hi there second para'
+    );
+  });
+  it('leaves a part the server already decoded alone', () => {
+    expect(snippetFromPartialPart(Buffer.from('plain =41 text'), plain('quoted-printable'), true)).toBe(
+      'plain =41 text'
     );
   });
 });

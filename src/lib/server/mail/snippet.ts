@@ -5,6 +5,7 @@
  * the snippet drops them too). Pure: no I/O.
  */
 import { decodeHTML } from 'entities';
+import { decode as decodeCharset } from 'libmime/lib/charset.js';
 
 // Invisible characters (zero-width spaces and joiners, BOM, soft hyphen, fillers); the combining
 // ones stand alone in the alternation, since inside a class they would combine with their neighbour.
@@ -222,4 +223,35 @@ export function textFromHtml(html: string): string {
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/**
+ * A snippet from the first bytes of a body part (a partial FETCH), still in its transfer
+ * encoding unless the server decoded it (FETCH BINARY). Cut-off ends are tolerated: an
+ * incomplete base64 quad, a dangling quoted-printable escape, a half UTF-8 character.
+ */
+export function snippetFromPartialPart(
+  raw: Buffer,
+  part: { html: boolean; encoding: string; charset: string },
+  decodedByServer: boolean
+): string {
+  let bytes = raw;
+  if (!decodedByServer) {
+    if (part.encoding === 'base64') {
+      const b64 = raw.toString('latin1').replace(/[^A-Za-z0-9+/]/g, '');
+      bytes = Buffer.from(b64.slice(0, b64.length - (b64.length % 4)), 'base64');
+    } else if (part.encoding === 'quoted-printable') {
+      const qp = raw
+        .toString('latin1')
+        .replace(/=[0-9A-Fa-f]?$/, '')
+        .replace(/=\r?\n/g, '');
+      bytes = Buffer.from(
+        qp.replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+        'latin1'
+      );
+    }
+  }
+  let text = decodeCharset(bytes, part.charset).replace(/\uFFFD+$/, '');
+  if (part.html) text = textFromHtml(text.replace(/<[^>]*$/, ''));
+  return snippetFromText(text);
 }

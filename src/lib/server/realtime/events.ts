@@ -93,8 +93,12 @@ export function isStreamId(s: string): boolean {
 }
 
 // Control messages from the app to the workers (not user-visible): e.g. an account was added,
-// changed or removed, so supervisors rescan at once instead of at their next interval.
-export const controlSchema = z.object({ type: z.literal('AccountsChanged'), accountId: id });
+// changed or removed, so supervisors rescan at once instead of at their next interval; or a
+// folder should be synced now (the user opened it, or a copy landed there).
+export const controlSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('AccountsChanged'), accountId: id }),
+  z.object({ type: z.literal('SyncFolder'), accountId: id, folderId: id })
+]);
 export type ControlMessage = z.infer<typeof controlSchema>;
 export const controlChannel = (prefix: string) => `${prefix}:control`;
 

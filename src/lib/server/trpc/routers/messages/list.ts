@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../../errors.js';
+import { publishControl } from '../../../realtime/events.js';
 import { accountProcedure } from '../../init.js';
 
 const cursorSchema = z.object({ internalDate: z.coerce.date(), id: z.uuid() });
@@ -23,10 +24,19 @@ export const listProcedure = accountProcedure
     if (!folder)
       throw new AppError('NOT_FOUND', 'That folder does not exist (it may have been deleted or renamed).');
     const c = input.cursor;
+    // opening a folder asks its account's runner to sync it now (IDLE watches only INBOX);
+    // the runner debounces, and a worker that does not hold the account ignores it
+    if (!c)
+      await publishControl(ctx.redis, ctx.env.QUEUE_PREFIX, {
+        type: 'SyncFolder',
+        accountId: ctx.account.id,
+        folderId: folder.id
+      }).catch((err: unknown) => ctx.log.warn({ err }, 'could not ask for a folder sync'));
     const rows = await ctx.db.message.findMany({
       where: {
         ...scope,
         folderId: folder.id,
+        deleting: false,
         ...(input.unreadOnly ? { seen: false } : {}),
         ...(c
           ? {

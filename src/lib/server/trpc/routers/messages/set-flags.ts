@@ -2,15 +2,13 @@ import { z } from 'zod';
 import { flagChange, setFlags } from '../../../actions/flags.js';
 import { AppError } from '../../../errors.js';
 import { accountProcedure } from '../../init.js';
+import { messageIdsSchema } from './inputs.js';
 
 /** Mark read/unread and star/unstar, on one message or many. */
 export const setFlagsProcedure = accountProcedure
   .input(
     z.object({
-      messageIds: z
-        .array(z.uuid())
-        .min(1, 'Choose at least one message.')
-        .max(1000, 'At most 1000 messages at once.'),
+      messageIds: messageIdsSchema,
       seen: z.boolean().optional(),
       flagged: z.boolean().optional()
     })

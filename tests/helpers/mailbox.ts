@@ -1,0 +1,56 @@
+// A mailbox of its own on the test Dovecot for each test file, and IMAP clients for it (the
+// "second client" that changes things behind the app's back, or checks what the server has).
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { ImapFlow } from 'imapflow';
+import { mailServers } from './servers';
+
+export interface Mailbox {
+  email: string;
+  password: string;
+}
+
+/** Adds a fresh user to the test Dovecot (scripts/servers.sh add-user). */
+export function newMailbox(tag: string): Mailbox {
+  const mail = mailServers();
+  const email = `${tag}-${randomUUID().slice(0, 8)}@${mail.domain}`;
+  const password = `pw-${randomUUID()}`;
+  execFileSync('bash', ['scripts/servers.sh', 'add-user', process.env.SERVERS_DIR!, email, password]);
+  return { email, password };
+}
+
+/** An IMAP client for a mailbox, not yet connected; errors surface on the awaited calls. */
+export function imapClient(box: Mailbox): ImapFlow {
+  const mail = mailServers();
+  const c = new ImapFlow({
+    host: mail.host,
+    port: mail.imapPort,
+    secure: false,
+    auth: { user: box.email, pass: box.password },
+    logger: false
+  });
+  c.on('error', () => {});
+  return c;
+}
+
+/** Connects, runs fn, logs out (also when fn throws). */
+export async function withImap<T>(box: Mailbox, fn: (c: ImapFlow) => Promise<T>): Promise<T> {
+  const c = imapClient(box);
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.logout().catch(() => c.close());
+  }
+}
+
+/** The accounts.add input for a mailbox on the test servers (plain IMAP/SMTP on loopback). */
+export function accountInput(box: Mailbox) {
+  const mail = mailServers();
+  return {
+    email: box.email,
+    password: box.password,
+    imap: { host: mail.host, port: mail.imapPort, tls: 'none' as const },
+    smtp: { host: mail.host, port: mail.submissionPort, tls: 'none' as const }
+  };
+}
