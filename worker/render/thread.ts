@@ -1,0 +1,16 @@
+// The code of a render thread (a piscina worker; see pool.ts). Loading this module loads jsdom
+// and builds the sanitiser's window before the thread reports ready, so the timeout of a render
+// never pays for a thread's start.
+import { renderBody, warmUp } from './render-body.js';
+import type { RenderTask, RenderTaskResult } from './types.js';
+
+warmUp();
+
+export default function render(task: RenderTask): RenderTaskResult {
+  // the pool starts the render's timeout on this message, not when the task was queued
+  task.started.postMessage('started');
+  task.started.close();
+  const t0 = performance.now();
+  const rendered = renderBody(task.body, task.attachments);
+  return { rendered, ms: Math.round(performance.now() - t0) };
+}
