@@ -2,7 +2,10 @@ import { z } from 'zod';
 import type { JobName } from '../../../queue/jobs.js';
 import { adminProcedure } from '../../init.js';
 
-const TASKS = { pruneSessions: 'maintenance.pruneSessions' } as const satisfies Record<string, JobName>;
+const TASKS = {
+  pruneSessions: 'maintenance.pruneSessions',
+  prunePartCache: 'maintenance.prunePartCache'
+} as const satisfies Record<string, JobName>;
 
 /** Queue a maintenance job now instead of waiting for its schedule. */
 export const runMaintenanceProcedure = adminProcedure
