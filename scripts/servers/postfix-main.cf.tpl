@@ -35,7 +35,9 @@ lmtp_destination_recipient_limit = 50
 # relay port (see master.cf): loopback clients only, no auth, only mail for {{MAIL_DOMAIN}}
 smtpd_client_restrictions = permit_mynetworks, reject
 smtpd_relay_restrictions = reject_unauth_destination
-smtpd_recipient_restrictions =
+# every address at refused.{{MAIL_DOMAIN}} is refused at RCPT TO with a 5xx, so tests can see how
+# the product reports a recipient the server rejects
+smtpd_recipient_restrictions = check_recipient_access inline:{ { refused.{{MAIL_DOMAIN}} = 550 5.1.1 no such mailbox here } }
 smtpd_tls_security_level = none
 smtp_tls_security_level = none
 smtpd_sasl_type = dovecot
