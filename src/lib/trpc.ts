@@ -1,9 +1,29 @@
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  TRPCClientError
+} from '@trpc/client';
 import type { AppRouter } from '$lib/server/trpc/root';
 
+// Queries and mutations are batched over HTTP; subscriptions (live.events) run over SSE with
+// tracked ids. Only one tab holds the SSE connection at a time: see src/lib/state/live.svelte.ts.
 export const trpc = createTRPCClient<AppRouter>({
-  links: [httpBatchLink({ url: '/api/trpc', maxItems: 10 })]
+  links: [
+    splitLink({
+      condition: (op) => op.type === 'subscription',
+      true: httpSubscriptionLink({ url: '/api/trpc' }),
+      false: httpBatchLink({ url: '/api/trpc', maxItems: 10 })
+    })
+  ]
 });
+
+/** The message of any error from a tRPC call, fit to show in a toast. */
+export function messageOf(e: unknown): string {
+  if (e instanceof TRPCClientError) return e.message;
+  return 'Could not reach the server. Check your connection and try again.';
+}
 
 export interface FieldErrors {
   form: string | null;

@@ -1,7 +1,20 @@
+import { listAccounts } from '$lib/server/accounts/service';
+import { tenantSettings } from '$lib/server/accounts/tenant-settings';
 import { requireUser } from '$lib/server/guards';
+import { getServices } from '$lib/server/services';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ locals, url }) => {
+export const load: PageServerLoad = async ({ locals, url }) => {
   const user = requireUser(locals, url);
-  return { user: { email: user.email, displayName: user.displayName, role: user.role } };
+  const { db } = getServices();
+  const [accounts, settings] = await Promise.all([
+    listAccounts(db, { userId: user.id, tenantId: user.tenantId }),
+    tenantSettings(db, user.tenantId)
+  ]);
+  return {
+    user: { email: user.email, displayName: user.displayName, role: user.role },
+    accounts,
+    // with organisation defaults a mailbox is added with just its address and password
+    hasMailDefaults: Boolean(settings.defaultImap && settings.defaultSmtp)
+  };
 };

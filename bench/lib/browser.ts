@@ -1,0 +1,226 @@
+// Browser-side helpers of the UI benchmark (bench/ui.ts): the built app's client JavaScript for a
+// route, a fresh build when build/ is stale, Debian's Chromium with the e2e launch options, CPU
+// throttling through CDP, and the in-page probe that timestamps what the user would see.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync, constants as zlib } from 'node:zlib';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import playwrightConfig from '../../playwright.config.js';
+
+// ------------------------------------------------------------------------------------------
+// the client JavaScript of a route
+
+interface ViteChunk {
+  file: string;
+  isEntry?: boolean;
+  imports?: string[];
+  dynamicImports?: string[];
+}
+
+export interface RouteJs {
+  files: { file: string; bytes: number; gzip: number }[];
+  gzipBytes: number;
+  nodes: number[];
+}
+
+/** gzip -9: what adapter-node's precompress writes next to each file and sirv then serves */
+export const gzipSize = (buf: Buffer) => gzipSync(buf, { level: zlib.Z_BEST_COMPRESSION }).length;
+
+/**
+ * The JavaScript a page of `routeId` loads before it is interactive, and its gzip size.
+ *
+ * How the files are picked: SvelteKit's server manifest (.svelte-kit/output/server/manifest.js,
+ * written by the same `vite build` as build/) names the route's nodes (its layouts and its page,
+ * by index); Vite's client manifest (.svelte-kit/output/client/.vite/manifest.json) maps the
+ * two entries (the runtime's start.js and the generated app.js) and each node
+ * (.svelte-kit/generated/client-optimized/nodes/N.js) to its output file and static `imports`.
+ * We take both entries and the route's nodes (its layouts and page, and its error pages: the
+ * client runtime loads the root layout and root error page at start whatever the route) and
+ * follow static imports transitively: the set the browser loads before the page hydrates
+ * (SvelteKit modulepreloads the entries and the route's nodes; ui.ts checks the set against
+ * the JS a cold load really fetched). `dynamicImports` are left out: app.js lists every node of every route that way,
+ * and they load only when a route using them is visited. CSS is not counted. The bytes are read
+ * from build/client (the files the app serves), so a stale .svelte-kit/output is an error.
+ */
+export function routeJs(root: string, routeId: string): RouteJs {
+  const vite = JSON.parse(
+    readFileSync(join(root, '.svelte-kit/output/client/.vite/manifest.json'), 'utf8')
+  ) as Record<string, ViteChunk>;
+  const server = readFileSync(join(root, '.svelte-kit/output/server/manifest.js'), 'utf8');
+  const at = server.indexOf(`id: ${JSON.stringify(routeId)}`);
+  if (at < 0) throw new Error(`route ${routeId} is not in the server manifest`);
+  const m = /page: \{ layouts: \[([\d,\s]*)\], errors: \[([\d,\s]*)\], leaf: (\d+) \}/.exec(server.slice(at));
+  if (!m) throw new Error(`route ${routeId} has no page in the server manifest`);
+  const list = (s: string) =>
+    s
+      .split(',')
+      .filter((x) => x.trim())
+      .map(Number);
+  const nodes = [...new Set([...list(m[1]!), ...list(m[2]!), Number(m[3])])];
+  const keys = [
+    ...Object.keys(vite).filter((k) => vite[k]!.isEntry && !k.includes('/nodes/')),
+    ...nodes.map((n) => `.svelte-kit/generated/client-optimized/nodes/${n}.js`)
+  ];
+  const entries = keys.filter((k) => vite[k]);
+  if (entries.length !== keys.length) throw new Error(`missing in the Vite manifest: ${keys.join(', ')}`);
+  const seen = new Set<string>();
+  const walk = (k: string) => {
+    if (seen.has(k)) return;
+    seen.add(k);
+    for (const i of vite[k]?.imports ?? []) walk(i);
+  };
+  entries.forEach(walk);
+  const files = [...new Set([...seen].map((k) => vite[k]!.file))].filter((f) => f.endsWith('.js'));
+  const out = files.map((file) => {
+    const path = join(root, 'build/client', file);
+    if (!existsSync(path)) throw new Error(`${path} is missing: build/ and .svelte-kit/output differ`);
+    const buf = readFileSync(path);
+    return { file, bytes: buf.length, gzip: gzipSize(buf) };
+  });
+  return { files: out, gzipBytes: out.reduce((s, f) => s + f.gzip, 0), nodes };
+}
+
+// ------------------------------------------------------------------------------------------
+// the build
+
+function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let t = st.mtimeMs;
+  for (const e of readdirSync(path)) t = Math.max(t, newest(join(path, e)));
+  return t;
+}
+
+const running = (pattern: string) =>
+  spawnSync('pgrep', ['-af', pattern], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.trim() && !/\bpgrep\b/.test(l));
+
+/**
+ * Builds the app when build/ is missing or older than its sources. Never while browser tests run
+ * (their app serves build/client; a rebuild under them would replace the chunks they load) or
+ * while another build is going on: then the existing build is measured, and we say so.
+ */
+export async function ensureBuild(root: string): Promise<{ built: boolean; stale: boolean }> {
+  const inputs = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package-lock.json'];
+  const isStale = () => {
+    const builtAt = existsSync(join(root, 'build/index.js'))
+      ? Math.min(
+          statSync(join(root, 'build/index.js')).mtimeMs,
+          newest(join(root, '.svelte-kit/output/client/.vite/manifest.json'))
+        )
+      : 0;
+    return { missing: !builtAt, stale: inputs.some((p) => newest(join(root, p)) > builtAt) };
+  };
+  for (let waited = 0; running('vite build').length && waited < 300; waited += 2)
+    await new Promise((r) => setTimeout(r, 2000));
+  const s = isStale();
+  if (!s.missing && !s.stale) return { built: false, stale: false };
+  const e2e = running('playwright test');
+  if (e2e.length || running('vite build').length) {
+    if (s.missing) throw new Error('build/ is missing and browser tests or a build are running: try later');
+    console.warn(
+      'ui: build/ is older than src/, but browser tests or another build are running: measuring the existing build'
+    );
+    return { built: false, stale: true };
+  }
+  console.log(`ui: ${s.missing ? 'no build/' : 'build/ older than its sources'}: npm run build`);
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { built: true, stale: false };
+}
+
+// ------------------------------------------------------------------------------------------
+// Chromium
+
+/** Debian's Chromium with the launch options of playwright.config.ts (the e2e tests'). */
+export function launchChromium(): Promise<Browser> {
+  const opts = playwrightConfig.use?.launchOptions ?? {};
+  return chromium.launch({
+    ...opts,
+    executablePath: process.env.CHROMIUM_PATH ?? opts.executablePath ?? '/usr/bin/chromium',
+    headless: true
+  });
+}
+
+/** Slows the page's main thread down `rate` times (DevTools' "4x slowdown"). */
+export async function throttle(page: Page, rate: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+}
+
+// ------------------------------------------------------------------------------------------
+// the in-page probe
+
+export interface Probe {
+  /** performance.now() just after the frame that first showed the list's first rows was painted */
+  rowsAt: number;
+  /** how many rows that was (the first 50, or fewer when fewer fit the list's viewport) */
+  rowsShown: number;
+  /** the key (j/k) whose effect is being timed, its event time, and when its body was painted */
+  armed: string | null;
+  keyAt: number;
+  openAt: number;
+  tasks: [start: number, duration: number][];
+}
+
+/**
+ * Installed with page.addInitScript: runs in the top document before any of the page's scripts,
+ * on every navigation.
+ *
+ * First rows: every animation frame until it holds, it checks whether the message list (ARIA
+ * listbox "Messages in …") has its first rows laid out: the first 50, or as many as fit the
+ * list's viewport if fewer do (a windowed list never has 50 rows in the DOM on a normal screen;
+ * the first page it loads is 50). The check runs in a rAF callback, so that frame paints those
+ * rows; a MessageChannel message posted there runs after the frame, and its time is taken.
+ *
+ * Opening: a capturing keydown listener takes the event's time of the armed key; a capturing
+ * load listener sees the body frame (iframe data-testid=message-body in main "Reading pane")
+ * finish loading its srcdoc; the next frame paints it, and the time after that frame is taken.
+ */
+// (a string, not a function: tsx's esbuild would wrap the inner functions in a __name() helper
+// that does not exist in the page)
+export const PROBE_JS = `(() => {
+  if (window.top !== window) return;
+  const b = { rowsAt: -1, rowsShown: 0, armed: null, keyAt: -1, openAt: -1, tasks: [] };
+  window.__bench = b;
+  // main-thread tasks over 50 ms from the start of the page, as [start, duration]
+  try {
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) b.tasks.push([e.startTime, e.duration]);
+    }).observe({ type: 'longtask' });
+  } catch {}
+  const afterFrame = (f) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => f(performance.now());
+    ch.port2.postMessage(0);
+  };
+  const firstRows = () => {
+    const list = document.querySelector('[role="listbox"][aria-label^="Messages in"]');
+    const rows = list && list.querySelectorAll('[role="option"]');
+    if (!list || !rows || !rows.length) return 0;
+    const h = rows[0].getBoundingClientRect().height;
+    if (!h || !list.clientHeight) return 0;
+    const need = Math.min(50, Math.ceil(list.clientHeight / h));
+    return rows.length >= need && rows[need - 1].getBoundingClientRect().height ? need : 0;
+  };
+  const poll = () => {
+    const n = firstRows();
+    if (!n) return void requestAnimationFrame(poll);
+    b.rowsShown = n;
+    afterFrame((t) => (b.rowsAt = t));
+  };
+  requestAnimationFrame(poll);
+  addEventListener('keydown', (e) => {
+    if (b.armed && e.key === b.armed && b.keyAt < 0) b.keyAt = e.timeStamp;
+  }, true);
+  document.addEventListener('load', (e) => {
+    const t = e.target;
+    if (b.keyAt < 0 || b.openAt >= 0 || !(t instanceof HTMLIFrameElement)) return;
+    if (t.dataset.testid !== 'message-body' || !t.closest('main[aria-label="Reading pane"]')) return;
+    requestAnimationFrame(() => afterFrame((at) => { if (b.openAt < 0) b.openAt = at; }));
+  }, true);
+})();`;
+
+export const readProbe = (page: Page) => page.evaluate('window.__bench') as Promise<Probe>;

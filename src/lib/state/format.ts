@@ -1,0 +1,58 @@
+// Small formatting helpers for the mail views (pure; unit-tested in format.spec.ts).
+
+export interface Address {
+  name?: string | null;
+  address?: string | null;
+}
+
+/** "Carol White" for a named address, else the address itself. */
+export function displayName(a: Address | null | undefined): string {
+  if (!a) return '(unknown sender)';
+  return a.name?.trim() || a.address || '(unknown sender)';
+}
+
+/** "Carol White <carol@example.test>" (the full address is always shown in the reading pane). */
+export function fullAddress(a: Address): string {
+  const name = a.name?.trim();
+  return name && a.address ? `${name} <${a.address}>` : (a.address ?? name ?? '');
+}
+
+const sameDay = (a: Date, b: Date) =>
+  a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+
+/**
+ * List dates: relative within the last hour, the time today, "Yesterday", day and month this
+ * year, the full date for older mail.
+ */
+export function listDate(t: number, now: number, locale?: string): string {
+  const d = new Date(t);
+  const n = new Date(now);
+  const mins = Math.floor((now - t) / 60_000);
+  if (mins >= 0 && mins < 1) return 'now';
+  if (mins >= 0 && mins < 60) return `${mins} min ago`;
+  if (sameDay(d, n)) return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  const y = new Date(n);
+  y.setDate(n.getDate() - 1);
+  if (sameDay(d, y)) return 'Yesterday';
+  if (d.getFullYear() === n.getFullYear())
+    return d.toLocaleDateString(locale, { day: 'numeric', month: 'short' });
+  return d.toLocaleDateString(locale, { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+/** The full date and time, for the reading pane and tooltips. */
+export function fullDate(t: number, locale?: string): string {
+  return new Date(t).toLocaleString(locale, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit'
+  });
+}
+
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

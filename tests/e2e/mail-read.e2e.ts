@@ -1,0 +1,166 @@
+// Reading mail: the inbox is rendered on the server, messages open in the reading pane,
+// conversations group replies across folders, "All inboxes" spans both mailboxes, and the
+// theme follows the system or the toggle without a flash.
+import { expect, test } from '@playwright/test';
+import { demoMail, login, openBobInbox, shot } from './mail-fixture';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000);
+  await demoMail();
+});
+
+test('the inbox arrives rendered: the first page of mail is in the HTML', async ({ page }) => {
+  await login(page);
+  const html = await (await page.request.get(page.url())).text();
+  const rows = html.match(/data-testid="message-row"/g) ?? [];
+  expect(rows.length).toBeGreaterThan(8);
+  expect(html).toContain('Inbox');
+  // at most a window of rows is in the DOM, however much is loaded
+  await expect(page.getByTestId('message-row').first()).toBeVisible();
+  const unread = page.locator('[data-testid=message-row].unread');
+  await expect(unread.first()).toBeVisible();
+  await expect(page.getByRole('listbox', { name: 'Messages in Inbox' })).toBeVisible();
+  await openBobInbox(page);
+  await shot(page, '10-inbox');
+});
+
+test('open and read messages; j/k move through them', async ({ page }) => {
+  await login(page);
+  const list = page.getByTestId('message-list');
+  const first = list.getByTestId('message-row').first();
+  const subject = (await first.locator('.subject').textContent())!.trim();
+  await first.click();
+  await expect(page).toHaveURL(/\/mail\/[^/]+\/[^/]+\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('message-subject').first()).toContainText(subject.slice(0, 20));
+  await expect(page.getByTestId('message-body').last()).toBeVisible({ timeout: 20_000 });
+  // read now
+  await expect(first).not.toHaveClass(/unread/);
+  await page.keyboard.press('j');
+  await expect(list.getByTestId('message-row').nth(1)).toHaveClass(/open/);
+  await page.keyboard.press('k');
+  await expect(first).toHaveClass(/open/);
+  // the sandboxed body frame: no scripts, no same-origin
+  const frame = page.getByTestId('message-body').last();
+  await expect(frame).toHaveAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
+  await page.keyboard.press('u');
+  await expect(page).toHaveURL(/\/mail\/[^/]+\/[^/]+$/);
+});
+
+test('the list is windowed and loads older mail as it scrolls (keyset pages)', async ({ page }) => {
+  await login(page);
+  const list = page.getByTestId('message-list');
+  const loaded = () => list.locator('.spacer').evaluate((el) => Math.round(el.clientHeight / 76));
+  const first = await loaded();
+  expect(first).toBeLessThanOrEqual(60);
+  for (let i = 0; i < 8; i++) {
+    await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.waitForTimeout(300);
+  }
+  await expect.poll(loaded).toBeGreaterThan(100); // the demo inbox holds well over 100
+  // however many are loaded, only a window of rows is in the page
+  expect(await list.getByTestId('message-row').count()).toBeLessThan(40);
+  await expect(list.getByTestId('message-row').last()).toBeInViewport();
+});
+
+test('a message with attachments lists them with sizes and download links', async ({ page }) => {
+  await login(page);
+  await page
+    .getByRole('link', { name: /Receipts/ })
+    .first()
+    .click();
+  const row = page.locator('[data-testid=message-row]:has(.clip)').first();
+  await row.click();
+  const atts = page.getByRole('list', { name: 'Attachments' });
+  await expect(atts).toBeVisible({ timeout: 20_000 });
+  const download = atts.getByRole('link', { name: 'Download' }).first();
+  await expect(download).toHaveAttribute(
+    'href',
+    /^\/api\/messages\/[0-9a-f-]{36}\/attachments\/[0-9a-f-]{36}$/
+  );
+  await expect(atts).toContainText(/\d+(\.\d)? (B|KB|MB)/);
+  await expect(page.getByRole('link', { name: 'Download .eml' })).toHaveAttribute('href', /\/raw$/);
+  await shot(page, '11-message');
+});
+
+test('conversations: a thread with replies across folders, newest expanded, and the plain list', async ({
+  page
+}) => {
+  await login(page);
+  // Bob's inbox: the tests deliver their new mail to Alice
+  await openBobInbox(page);
+  // replies, among the loaded mail (the tests' own deliveries are not conversations)
+  await page.locator('#mail-filter').fill('Re:');
+  const threaded = page.locator('[data-testid=message-row]:has(.n)');
+  await expect(threaded.first()).toBeVisible();
+  const thread = page.getByTestId('thread');
+  // a conversation with a reply of Bob's own, from Sent
+  for (let i = 0; i < 8; i++) {
+    const row = threaded.nth(i);
+    const count = Number(await row.locator('.n').textContent());
+    expect(count).toBeGreaterThan(1);
+    await row.click();
+    await expect(thread.getByTestId('thread-message')).toHaveCount(count);
+    if (await thread.locator('.where', { hasText: 'Sent' }).count()) break;
+  }
+  await expect(thread.locator('.where', { hasText: 'Sent' }).first()).toBeVisible();
+  // the newest is open, earlier ones are one line each
+  await expect(thread.getByTestId('thread-message').last()).toHaveClass(/expanded/);
+  await expect(thread.locator('button.summary').first()).toBeVisible();
+  await shot(page, '12-conversation');
+  await thread.locator('button.summary').first().click();
+  await expect(thread.locator('li.expanded')).toHaveCount(2);
+  // switch to the plain list: every message on its own
+  await page.locator('#mail-filter').fill('');
+  await page.getByTestId('conversation-toggle').click();
+  await expect(page.getByTestId('conversation-toggle')).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByRole('main', { name: 'Reading pane' }).getByTestId('thread')).toHaveCount(0);
+  await page.reload(); // remembered (cookie), rendered so by the server
+  await expect(page.getByTestId('conversation-toggle')).toHaveAttribute('aria-pressed', 'false');
+  await page.getByTestId('conversation-toggle').click();
+});
+
+test('All inboxes shows mail of both mailboxes', async ({ page }) => {
+  await login(page);
+  await page.getByRole('link', { name: /All inboxes/ }).click();
+  await expect(page).toHaveURL(/\/mail\/all\/inbox$/);
+  const accounts = page.getByTestId('message-list').locator('.acct');
+  await expect(accounts.first()).toBeVisible();
+  // replies from the demo mail (the newest lines are the tests' own mail, all to Alice)
+  await page.locator('#mail-filter').fill('Re:');
+  await expect
+    .poll(async () => [...new Set(await accounts.allTextContents())].sort())
+    .toEqual(['Alice (demo)', 'Bob (demo)']);
+  const bobs = page
+    .getByTestId('message-row')
+    .filter({ has: page.locator('.acct', { hasText: 'Bob (demo)' }) });
+  await bobs.first().click();
+  await expect(page).toHaveURL(/\/mail\/all\/inbox\/[0-9a-f-]{36}\?account=/);
+  await expect(page.getByTestId('message-body').last()).toBeVisible({ timeout: 20_000 });
+});
+
+test('dark mode: follows the system, the toggle overrides it and survives a reload without a flash', async ({
+  browser
+}) => {
+  const context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1400, height: 860 } });
+  const page = await context.newPage();
+  await login(page);
+  const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  expect(await bg()).toBe('rgb(17, 20, 27)');
+  await openBobInbox(page);
+  await page.getByTestId('message-row').nth(1).click();
+  await expect(page.getByTestId('message-body').last()).toBeVisible({ timeout: 20_000 });
+  await shot(page, '13-dark');
+  // toggle to light, reload: the theme is on <html> before any script of the app runs
+  await page.getByTestId('theme-toggle').click();
+  expect(await bg()).toBe('rgb(246, 247, 251)');
+  let themeAtFirstParse: string | undefined;
+  page.on('domcontentloaded', async () => {
+    themeAtFirstParse ??= await page.evaluate(() => document.documentElement.dataset.theme ?? 'none');
+  });
+  await page.reload();
+  await expect.poll(() => themeAtFirstParse).toBe('light');
+  expect(await bg()).toBe('rgb(246, 247, 251)');
+  await context.close();
+});
