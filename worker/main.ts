@@ -10,12 +10,17 @@ import { createRedis } from '../src/lib/server/redis.js';
 import { masterKeys } from '../src/lib/server/crypto/keys.js';
 import { publishToUser } from '../src/lib/server/realtime/events.js';
 import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { HostGate } from './imap/connection.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { Producer } from '../src/lib/server/queue/producer.js';
 import { assertHandlers, handlers, type JobContext } from './registry.js';
+import { RenderPool } from './render/pool.js';
+import { startSendRuntime } from './smtp/runtime.js';
 import pkg from '../package.json' with { type: 'json' };
+
+/** Messages per imap.fetchBodies job of the prefetch of recent mail. */
+const PREFETCH_BATCH = 50;
 
 async function main(): Promise<void> {
   const env = loadEnv();
@@ -39,7 +44,21 @@ async function main(): Promise<void> {
   const commands = createRedis(env.REDIS_URL, { maxRetriesPerRequest: null });
   commands.on('error', (err) => log.warn({ err }, 'redis error'));
   const gate = new HostGate(env.IMAP_POOL_SIZE);
-  const usedQueues = QUEUES.filter((q) => Object.values(jobs).some((j) => j.queue === q));
+  // bodies are rendered on threads of their own: a big HTML mail would stall this thread (IMAP
+  // IDLE, jobs, lease renewals) for seconds; a render past the timeout is stopped
+  const renderer = new RenderPool({
+    threads: env.RENDER_THREADS,
+    timeoutMs: env.RENDER_TIMEOUT_SECONDS * 1000,
+    log
+  });
+  const renderReady = renderer.ready().then(
+    () => null,
+    (err: unknown) => err
+  );
+  // ENABLE_SMTP_SEND=false: this worker takes no send jobs (they wait for one that does)
+  const usedQueues = QUEUES.filter(
+    (q) => Object.values(jobs).some((j) => j.queue === q) && (q !== 'send' || env.ENABLE_SMTP_SEND)
+  );
   const workers = usedQueues.map((queueName) => {
     const w = new Worker(
       queueName,
@@ -57,7 +76,8 @@ async function main(): Promise<void> {
           attempt: job.attemptsMade + 1,
           maxAttempts: job.opts.attempts ?? 1,
           redis: commands,
-          gate
+          gate,
+          renderer
         };
         const started = performance.now();
         const handler = handlers[name] as (p: unknown, c: JobContext) => Promise<unknown>;
@@ -82,9 +102,16 @@ async function main(): Promise<void> {
     { pattern: '17 * * * *' }, // hourly, at a minute other schedulers rarely use
     { name: 'maintenance.pruneSessions', data: {} }
   );
+  await maintenance.upsertJobScheduler(
+    'prune-part-cache-hourly',
+    { pattern: '43 * * * *' },
+    { name: 'maintenance.prunePartCache', data: {} }
+  );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
 
   const producer = new Producer(env.REDIS_URL, log, env.QUEUE_PREFIX);
+  // outbox: SMTP pools for the send jobs, and the sweeper that recovers interrupted sends
+  const send = env.ENABLE_SMTP_SEND ? startSendRuntime({ db, env, log, redis: commands }) : null;
   // IMAP: one supervisor per process claims accounts through leases and keeps them in sync
   let supervisor: Supervisor | null = null;
   if (env.ENABLE_IMAP_SYNC) {
@@ -104,13 +131,18 @@ async function main(): Promise<void> {
         gate,
         imapTimeoutSeconds: env.IMAP_TIMEOUT,
         resyncMs: env.IMAP_RESYNC_SECONDS * 1000,
+        // one IMAP login per batch (imap.fetchBodies); opening a message still fetches it alone
         prefetch: async (accountId, messageIds) => {
-          for (const messageId of messageIds)
+          for (let i = 0; i < messageIds.length; i += PREFETCH_BATCH) {
+            const batch = messageIds.slice(i, i + PREFETCH_BATCH);
+            // the same batch asked for again while queued is one job
+            const key = createHash('sha256').update(batch.join(',')).digest('hex').slice(0, 32);
             await producer.enqueue(
-              'imap.fetchBody',
-              { accountId, messageId },
-              { jobId: `body-${messageId}`, attempts: 2 }
+              'imap.fetchBodies',
+              { accountId, messageIds: batch },
+              { jobId: `bodies-${key}`, attempts: 2 }
             );
+          }
         },
         publish: async (userId, event) => {
           await publishToUser(commands, userId, event, env.QUEUE_PREFIX);
@@ -118,6 +150,11 @@ async function main(): Promise<void> {
       }
     });
     await supervisor.start();
+  }
+  const renderFailure = await renderReady;
+  if (renderFailure) {
+    const why = renderFailure instanceof Error ? renderFailure.message : String(renderFailure);
+    throw new Error(`the render threads did not start: ${why}`);
   }
   log.info(
     { queues: usedQueues, concurrency: env.WORKER_CONCURRENCY, version: pkg.version, pid: process.pid },
@@ -134,12 +171,17 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down: finishing running jobs');
     const timer = setTimeout(() => {
       log.warn('grace period over: returning running jobs to the queue');
-      void Promise.all(workers.map((w) => w.close(true))).then(() => process.exit(0));
+      // close(true) can wait on the close() already pending; a stuck job must not keep the
+      // process alive: its lock lapses and BullMQ hands the job to another worker
+      setTimeout(() => process.exit(0), 3_000);
+      void Promise.all(workers.map((w) => w.close(true))).finally(() => process.exit(0));
     }, env.WORKER_SHUTDOWN_GRACE_SECONDS * 1000);
     timer.unref();
     await supervisor?.stop();
     await producer.close();
     await Promise.all(workers.map((w) => w.close()));
+    await send?.stop();
+    await renderer.close();
     await maintenance.close();
     await db.$disconnect();
     clearTimeout(timer);

@@ -12,7 +12,10 @@ export type AuditAction =
   | 'admin.settings'
   | 'account.add'
   | 'account.edit'
-  | 'account.remove';
+  | 'account.remove'
+  | 'sender.trust'
+  | 'sender.untrust'
+  | 'keys.rotate';
 
 export interface AuditEntry {
   tenantId?: string | null;

@@ -61,6 +61,21 @@ export const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'must be 1-32 letters, digits, dot, dash or underscore')
       .default('k1'),
+    // keys rotated out but still needed to read accounts not yet re-wrapped: "id:key,id:key"
+    ENCRYPTION_KEYS_PREVIOUS: z
+      .string()
+      .default('')
+      .refine(
+        (v) =>
+          v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+            .every(
+              (p) => /^[A-Za-z0-9_.-]{1,32}:/.test(p) && decodeKey(p.slice(p.indexOf(':') + 1)) !== null
+            ),
+        'must be a comma-separated list of id:key pairs (each key 32 random bytes as hex or base64)'
+      ),
     SESSION_TTL_DAYS: int(30, 1, 365),
     SESSION_COOKIE_NAME: z
       .string()
@@ -82,9 +97,18 @@ export const envSchema = z
       .regex(/^[\w-]+(,[\w-]+)*$/, 'must be a comma-separated list of organisation slugs or ids')
       .optional()
       .transform((v) => (v ? v.split(',') : [])),
+    PART_CACHE_DAYS: int(7, 1, 3650),
     SMTP_POOL_SIZE: int(5, 1, 100),
+    SEND_UNDO_SECONDS: int(10, 0, 300),
+    SEND_RATE_PER_HOUR: int(50, 1, 1_000_000),
+    MAX_MESSAGE_BYTES: int(25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    SEND_MAX_ATTEMPTS: int(8, 1, 50),
+    SEND_RETRY_SECONDS: int(5, 1, 3600),
+    SEND_LEASE_SECONDS: int(30, 2, 3600),
     WORKER_CONCURRENCY: int(8, 1, 256),
     WORKER_SHUTDOWN_GRACE_SECONDS: int(25, 1, 3600),
+    RENDER_THREADS: int(1, 1, 64),
+    RENDER_TIMEOUT_SECONDS: int(60, 1, 3600),
     AUTO_RUN_MIGRATIONS: bool(false),
     ALLOW_SIGNUP: bool(false),
     DEFAULT_TENANT_SLUG: z
