@@ -329,7 +329,20 @@ describe('attachment downloads', () => {
   });
 
   it('streams a 20 MB attachment while it is still arriving, without holding it in memory', async () => {
-    // warm: both processes have served a large part already (test 1), so code is loaded
+    // warm: both processes have served a large part already (test 1), so code is loaded; and
+    // the worker is idle (a prefetch render on its thread pool meanwhile would be counted too)
+    await until(
+      async () => {
+        for (const q of ['sync', 'maintenance'] as const) {
+          const c = await services.producer.queue(q).getJobCounts('active', 'waiting', 'prioritized');
+          if (Object.values(c).some((n) => n > 0)) return false;
+        }
+        return true;
+      },
+      30_000,
+      'the worker to be idle'
+    );
+    await new Promise((r) => setTimeout(r, 500));
     const samples = { app: [] as number[], worker: [] as number[] };
     const base = { app: rssKb(app.proc.pid!), worker: rssKb(worker.proc.pid!) };
     const timer = setInterval(() => {
