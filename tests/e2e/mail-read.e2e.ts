@@ -54,6 +54,26 @@ test('the list is windowed and loads older mail as it scrolls (keyset pages)', a
   const loaded = () => list.locator('.spacer').evaluate((el) => Math.round(el.clientHeight / 76));
   const first = await loaded();
   expect(first).toBeLessThanOrEqual(60);
+  // Scrolling down a screen at a time while the next pages load: the list never moves back by
+  // itself (the keyboard cursor stays on the first row, and keeping it in view must not snap
+  // the list back to the top each time a page arrives).
+  const steps = await list.evaluate(async (el) => {
+    const out: { asked: number; at: number; loaded: number }[] = [];
+    let pos = 0;
+    for (let i = 0; i < 40; i++) {
+      pos = Math.min(pos + el.clientHeight / 2, el.scrollHeight - el.clientHeight);
+      el.scrollTop = pos;
+      await new Promise((r) => setTimeout(r, 120));
+      out.push({
+        asked: Math.min(pos, el.scrollHeight - el.clientHeight),
+        at: el.scrollTop,
+        loaded: el.scrollHeight
+      });
+    }
+    return out;
+  });
+  expect(steps.at(-1)!.loaded).toBeGreaterThan(first * 76 * 1.5); // pages did load meanwhile
+  expect(steps.filter((s) => s.at < s.asked - 2)).toEqual([]);
   for (let i = 0; i < 8; i++) {
     await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await page.waitForTimeout(300);

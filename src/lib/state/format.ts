@@ -17,6 +17,29 @@ export function fullAddress(a: Address): string {
   return name && a.address ? `${name} <${a.address}>` : (a.address ?? name ?? '');
 }
 
+// One Intl.DateTimeFormat per form and locale, made once: Date#toLocale*String builds a new
+// formatter on every call, which made date formatting the costliest part of a list row.
+const FORMS = {
+  time: { hour: '2-digit', minute: '2-digit' },
+  dayMonth: { day: 'numeric', month: 'short' },
+  dayMonthYear: { day: 'numeric', month: 'short', year: 'numeric' },
+  full: {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit'
+  }
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function format(form: keyof typeof FORMS, d: Date, locale: string | undefined): string {
+  const key = `${form}|${locale ?? ''}`;
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, (f = new Intl.DateTimeFormat(locale, FORMS[form])));
+  return f.format(d);
+}
+
 const sameDay = (a: Date, b: Date) =>
   a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 
@@ -30,25 +53,17 @@ export function listDate(t: number, now: number, locale?: string): string {
   const mins = Math.floor((now - t) / 60_000);
   if (mins >= 0 && mins < 1) return 'now';
   if (mins >= 0 && mins < 60) return `${mins} min ago`;
-  if (sameDay(d, n)) return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  if (sameDay(d, n)) return format('time', d, locale);
   const y = new Date(n);
   y.setDate(n.getDate() - 1);
   if (sameDay(d, y)) return 'Yesterday';
-  if (d.getFullYear() === n.getFullYear())
-    return d.toLocaleDateString(locale, { day: 'numeric', month: 'short' });
-  return d.toLocaleDateString(locale, { day: 'numeric', month: 'short', year: 'numeric' });
+  if (d.getFullYear() === n.getFullYear()) return format('dayMonth', d, locale);
+  return format('dayMonthYear', d, locale);
 }
 
 /** The full date and time, for the reading pane and tooltips. */
 export function fullDate(t: number, locale?: string): string {
-  return new Date(t).toLocaleString(locale, {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit'
-  });
+  return format('full', new Date(t), locale);
 }
 
 export function fileSize(bytes: number): string {

@@ -18,6 +18,7 @@ import {
   type Row
 } from './mail-api';
 import type { MailStore } from './mail.svelte';
+import { messageCache } from './message-cache.svelte';
 import { Selection } from './selection.svelte';
 import { toasts } from './toasts.svelte';
 
@@ -304,6 +305,7 @@ export class MailboxView {
     const before = new Map(changing.map((r) => [r.id, { seen: r.seen, flagged: r.flagged }]));
     const patch = (r: Row) => (before.has(r.id) ? { ...r, ...change } : r);
     this.rows = this.rows.map(patch);
+    for (const [accountId, ids] of groupByAccount(changing)) messageCache.setFlags(accountId, ids, change);
     try {
       await Promise.all(
         [...groupByAccount(changing)].map(([accountId, messageIds]) =>
@@ -315,6 +317,7 @@ export class MailboxView {
         const b = before.get(r.id);
         return b ? { ...r, ...b } : r;
       });
+      messageCache.forget(before.keys());
       toasts.error(
         `Could not change ${changing.length === 1 ? 'the message' : 'the messages'}: ${messageOf(e)}`
       );
@@ -337,6 +340,7 @@ export class MailboxView {
     }
     for (const r of rows) this.pending.add(r.id);
     this.drop(new Set(rows.map((r) => r.id)));
+    messageCache.forget(rows.map((r) => r.id)); // their folder (and conversation) change
     const lines = new Set(lineIds).size;
     const what = `${lines} ${this.conversations ? 'conversation' : 'message'}${lines === 1 ? '' : 's'}`;
     try {
