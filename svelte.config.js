@@ -9,6 +9,29 @@ const config = {
     // SvelteKit's own CSRF check covers form posts; hooks.server.ts adds the same check
     // for JSON requests (tRPC), which SvelteKit does not cover.
     csrf: { trustedOrigins: [] },
+    // The app's pages: a nonce on SvelteKit's inline bootstrap and the theme script in app.html,
+    // no other script. A mail body is an `<iframe srcdoc>`, which inherits this policy on top of
+    // its own (see mailCsp in src/lib/server/mail/sanitize.ts): img-src must let "show images"
+    // load http(s) images there; the mail's own CSP is what keeps them out until then.
+    // 'unsafe-inline' styles: Svelte's style attributes and transitions; script stays nonce-only.
+    csp: {
+      mode: 'auto',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:', 'blob:', 'https:', 'http:'],
+        'font-src': ['self', 'data:'],
+        'connect-src': ['self'],
+        'frame-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['none'],
+        'form-action': ['self'],
+        'frame-ancestors': ['none'],
+        'worker-src': ['self'],
+        'manifest-src': ['self']
+      }
+    },
     alias: { $server: 'src/lib/server' }
   }
 };

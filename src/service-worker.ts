@@ -46,9 +46,17 @@ async function page(request: Request): Promise<Response> {
     else if (url.pathname === '/login') await caches.delete(PAGES);
     return response;
   } catch {
-    // offline: this page as last seen, else the inbox as last seen, else a plain notice
-    const cached = (await cache.match(request)) ?? (await cache.match('/mail', { ignoreSearch: true }));
+    // offline: this page as last seen...
+    const cached = await cache.match(request);
     if (cached) return cached;
+    // ...the app's start (the installed app's start_url, /mail, always redirects when online):
+    // the mail page opened last, at its own URL so the app hydrates the page it was rendered for
+    const path = new URL(request.url).pathname;
+    if (path === '/' || path === '/mail') {
+      const last = (await cache.keys()).at(-1);
+      if (last) return Response.redirect(last.url, 302);
+    }
+    // ...else a plain notice
     return new Response(
       '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
         '<title>Offline</title><body style="font:16px system-ui;padding:2rem">' +
