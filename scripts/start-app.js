@@ -69,7 +69,19 @@ export async function migrate(databaseUrl, log = (m) => process.stdout.write(m +
   }
 }
 
+/**
+ * adapter-node refuses request bodies over BODY_SIZE_LIMIT (512K by default), and a message
+ * being sent carries its attachments in the request, base64-encoded (a third larger): without
+ * an explicit limit, take one that fits MAX_MESSAGE_BYTES.
+ */
+export function bodySizeLimit(env) {
+  if (env.BODY_SIZE_LIMIT) return env.BODY_SIZE_LIMIT;
+  const max = Number(env.MAX_MESSAGE_BYTES) > 0 ? Number(env.MAX_MESSAGE_BYTES) : 25 * 1024 * 1024;
+  return String(Math.ceil(max * 1.4) + 1024 * 1024);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.env.BODY_SIZE_LIMIT = bodySizeLimit(process.env);
   if (truthy(process.env.AUTO_RUN_MIGRATIONS)) {
     if (!process.env.DATABASE_URL) fail('Invalid configuration: DATABASE_URL is required but not set');
     try {

@@ -248,7 +248,14 @@ export async function syncFolderMessages(
       if (older.length && !opts.backfill) result.backfillPending = true;
       else {
         // the next chunk is fetched from IMAP while this one is written to PostgreSQL
-        const fetchChunk = (i: number) => fetchAll(client, older.slice(i, i + chunk).join(','), true);
+        // a chunk is a contiguous stretch of the (descending) uid list: ask for it as a range
+        // ("lo:hi"), not a list of a thousand numbers, and keep only the uids it was about
+        const fetchChunk = async (i: number) => {
+          const uids = older.slice(i, i + chunk);
+          const want = new Set(uids);
+          const got = await fetchAll(client, `${uids.at(-1)}:${uids[0]}`, true);
+          return got.filter((m) => want.has(m.uid));
+        };
         let next: Promise<FetchMessageObject[]> | null = fetchChunk(0);
         try {
           for (let i = 0; next; i += chunk) {
