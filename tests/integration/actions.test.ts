@@ -106,6 +106,8 @@ describe('moving, copying and deleting mail; folders', () => {
   });
 
   afterAll(async () => {
+    if (process.env.DEBUG_WORKER)
+      console.log(worker.lines.filter((l) => !/"level":"debug"/.test(l)).join('\n'));
     await worker?.stop();
     void listening;
     await services.close();

@@ -246,7 +246,7 @@ export async function syncFolderMessages(
         .map(Number)
         .sort((a, b) => b - a);
       if (older.length && !opts.backfill) result.backfillPending = true;
-      else {
+      else if (older.length) {
         // the next chunk is fetched from IMAP while this one is written to PostgreSQL
         // a chunk is a contiguous stretch of the (descending) uid list: ask for it as a range
         // ("lo:hi"), not a list of a thousand numbers, and keep only the uids it was about
