@@ -425,14 +425,17 @@ async function insertRows(
   threads: Map<string, string>
 ): Promise<string[]> {
   const now = new Date().toISOString();
+  // bigints as strings up front: a replacer function would run for every value of every row
   const json = JSON.stringify(
     rows.map((r) => ({
       ...r,
+      uid: r.uid.toString(),
+      uidValidity: r.uidValidity.toString(),
+      modseq: r.modseq === null ? null : r.modseq.toString(),
       threadId: threads.get(r.id) ?? null,
       fromAddress: r.fromAddress ?? null,
       updatedAt: now
-    })),
-    (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)
+    }))
   );
   const out = await db.$queryRawUnsafe<{ id: string }[]>(INSERT_SQL, json);
   return out.map((r) => r.id);
