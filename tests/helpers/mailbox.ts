@@ -3,6 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
+import { sealSecret, type MasterKeys } from '../../src/lib/server/crypto/envelope';
+import type { Db } from '../../src/lib/server/db';
 import { mailServers } from './servers';
 
 export interface Mailbox {
@@ -53,4 +55,35 @@ export function accountInput(box: Mailbox) {
     imap: { host: mail.host, port: mail.imapPort, tls: 'none' as const },
     smtp: { host: mail.host, port: mail.submissionPort, tls: 'none' as const }
   };
+}
+
+/**
+ * Writes a mail account row for a mailbox on the test servers directly (no login check, no
+ * app): for tests that exercise the worker alone. Returns the account id.
+ */
+export async function addAccountRow(
+  db: Db,
+  keys: MasterKeys,
+  owner: { tenantId: string; userId: string },
+  box: Mailbox
+): Promise<string> {
+  const mail = mailServers();
+  const id = randomUUID();
+  await db.mailAccount.create({
+    data: {
+      id,
+      ...owner,
+      name: box.email,
+      email: box.email,
+      imapHost: mail.host,
+      imapPort: mail.imapPort,
+      imapTls: 'none',
+      smtpHost: mail.host,
+      smtpPort: mail.submissionPort,
+      smtpTls: 'none',
+      username: box.email,
+      ...sealSecret(keys, id, box.password)
+    }
+  });
+  return id;
 }

@@ -3,7 +3,6 @@
 // lease and new mail still reaches PostgreSQL at once; a render past RENDER_TIMEOUT_SECONDS is
 // stopped and the message offered for download instead; and the prefetch of recent mail logs
 // in once per batch. Real worker, Dovecot, Postfix, PostgreSQL and Redis.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ImapFlow } from 'imapflow';
@@ -11,13 +10,13 @@ import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/lib/server/auth/password';
-import { sealSecret } from '../../src/lib/server/crypto/envelope';
 import { masterKeys } from '../../src/lib/server/crypto/keys';
 import { RENDER_VERSION } from '../../src/lib/server/mail/render-store';
 import { RENDER_NOTICE } from '../../src/lib/server/trpc/routers/messages/get';
 import { client, makeServices, uniqueEmail } from '../helpers/context';
 import { parseHtml } from '../helpers/mail-html';
 import { startWorker } from '../helpers/process';
+import { addAccountRow, newMailbox } from '../helpers/mailbox';
 import { mailServers } from '../helpers/servers';
 import { until } from '../helpers/wait';
 
@@ -58,27 +57,13 @@ describe('rendering on the render threads', () => {
     });
     const reader = client(services);
     await (await reader.caller()).auth.login({ email: userEmail, password: PASSWORD });
-    const email = `rp-${randomUUID().slice(0, 8)}@${mail.domain}`;
-    const password = `pw-${randomUUID()}`;
-    execFileSync('bash', ['scripts/servers.sh', 'add-user', process.env.SERVERS_DIR!, email, password]);
-    const accountId = randomUUID();
-    await db.mailAccount.create({
-      data: {
-        id: accountId,
-        tenantId: tenant.id,
-        userId: user.id,
-        name: email,
-        email,
-        imapHost: mail.host,
-        imapPort: mail.imapPort,
-        imapTls: 'none',
-        smtpHost: mail.host,
-        smtpPort: mail.submissionPort,
-        smtpTls: 'none',
-        username: email,
-        ...sealSecret(keys, accountId, password)
-      }
-    });
+    const { email, password } = newMailbox('rp');
+    const accountId = await addAccountRow(
+      db,
+      keys,
+      { tenantId: tenant.id, userId: user.id },
+      { email, password }
+    );
     const get = async (messageId: string) => (await reader.caller()).messages.get({ accountId, messageId });
     return { tenantId: tenant.id, email, password, accountId, get };
   }

@@ -4,14 +4,13 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/lib/server/auth/password';
-import { sealSecret } from '../../src/lib/server/crypto/envelope';
 import { masterKeys } from '../../src/lib/server/crypto/keys';
 import { makeServices } from '../helpers/context';
 import { startWorker } from '../helpers/process';
+import { addAccountRow, newMailbox, withImap } from '../helpers/mailbox';
 import { mailServers } from '../helpers/servers';
 import { until } from '../helpers/wait';
 
@@ -32,30 +31,21 @@ function listening(port: number): Promise<boolean> {
 describe('sync resilience', () => {
   const services = makeServices({ QUEUE_PREFIX: prefix });
   const { db } = services;
-  const email = `res-${randomUUID().slice(0, 8)}@${mail.domain}`;
-  const password = `pw-${randomUUID()}`;
+  const box = newMailbox('res');
+  const { email } = box;
   let worker: ReturnType<typeof startWorker>;
   let accountId: string;
 
   beforeAll(async () => {
-    execFileSync('bash', ['scripts/servers.sh', 'add-user', process.env.SERVERS_DIR!, email, password]);
-    const c = new ImapFlow({
-      host: mail.host,
-      port: mail.imapPort,
-      secure: false,
-      auth: { user: email, pass: password },
-      logger: false
+    await withImap(box, async (c) => {
+      await c.mailboxCreate('Receipts');
+      for (let i = 1; i <= 6; i++)
+        await c.append(
+          'Receipts',
+          `Subject: receipt ${i}\r\nMessage-ID: <${randomUUID()}@x>\r\n\r\nx\r\n`,
+          i % 2 ? ['\\Seen'] : []
+        );
     });
-    c.on('error', () => {});
-    await c.connect();
-    await c.mailboxCreate('Receipts');
-    for (let i = 1; i <= 6; i++)
-      await c.append(
-        'Receipts',
-        `Subject: receipt ${i}\r\nMessage-ID: <${randomUUID()}@x>\r\n\r\nx\r\n`,
-        i % 2 ? ['\\Seen'] : []
-      );
-    await c.logout();
     const tenant = await db.tenant.create({ data: { slug: `res-${randomUUID().slice(0, 8)}`, name: 'Res' } });
     const user = await db.user.create({
       data: {
@@ -64,24 +54,12 @@ describe('sync resilience', () => {
         passwordHash: await hashPassword('x-x-x-x-x-x')
       }
     });
-    accountId = randomUUID();
-    await db.mailAccount.create({
-      data: {
-        id: accountId,
-        tenantId: tenant.id,
-        userId: user.id,
-        name: email,
-        email,
-        imapHost: mail.host,
-        imapPort: mail.imapPort,
-        imapTls: 'none',
-        smtpHost: mail.host,
-        smtpPort: mail.submissionPort,
-        smtpTls: 'none',
-        username: email,
-        ...sealSecret(masterKeys(services.env), accountId, password)
-      }
-    });
+    accountId = await addAccountRow(
+      db,
+      masterKeys(services.env),
+      { tenantId: tenant.id, userId: user.id },
+      box
+    );
     worker = startWorker({ QUEUE_PREFIX: prefix, IMAP_RESYNC_SECONDS: '5', IMAP_SYNC_TENANTS: tenant.id });
     await worker.waitForLine((l) => l.includes('"worker ready"'));
     await until(

@@ -1,14 +1,12 @@
 // Several accounts, several workers: one broken account must not hold up the others, and the
 // accounts of a killed worker move to the survivor without losing or duplicating rows.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealSecret } from '../../src/lib/server/crypto/envelope';
 import { masterKeys } from '../../src/lib/server/crypto/keys';
 import { hashPassword } from '../../src/lib/server/auth/password';
 import { makeServices } from '../helpers/context';
 import { startWorker } from '../helpers/process';
+import { addAccountRow, newMailbox, withImap } from '../helpers/mailbox';
 import { mailServers } from '../helpers/servers';
 import { until } from '../helpers/wait';
 
@@ -25,48 +23,19 @@ describe('supervisor', () => {
   const workers: ReturnType<typeof startWorker>[] = [];
 
   async function mailbox(messages: number) {
-    const email = `sup-${randomUUID().slice(0, 8)}@${mail.domain}`;
-    const password = `pw-${randomUUID()}`;
-    execFileSync('bash', ['scripts/servers.sh', 'add-user', process.env.SERVERS_DIR!, email, password]);
-    const c = new ImapFlow({
-      host: mail.host,
-      port: mail.imapPort,
-      secure: false,
-      auth: { user: email, pass: password },
-      logger: false
+    const box = newMailbox('sup');
+    await withImap(box, async (c) => {
+      for (let i = 0; i < messages; i++)
+        await c.append(
+          'INBOX',
+          `From: a@example.test\r\nTo: ${box.email}\r\nSubject: n${i}\r\nMessage-ID: <${randomUUID()}@x>\r\n\r\nbody ${i}\r\n`
+        );
     });
-    c.on('error', () => {});
-    await c.connect();
-    for (let i = 0; i < messages; i++)
-      await c.append(
-        'INBOX',
-        `From: a@example.test\r\nTo: ${email}\r\nSubject: n${i}\r\nMessage-ID: <${randomUUID()}@x>\r\n\r\nbody ${i}\r\n`
-      );
-    await c.logout();
-    return { email, password };
+    return box;
   }
 
-  async function account(email: string, password: string) {
-    const id = randomUUID();
-    await db.mailAccount.create({
-      data: {
-        id,
-        tenantId,
-        userId,
-        name: email,
-        email,
-        imapHost: mail.host,
-        imapPort: mail.imapPort,
-        imapTls: 'none',
-        smtpHost: mail.host,
-        smtpPort: mail.submissionPort,
-        smtpTls: 'none',
-        username: email,
-        ...sealSecret(keys, id, password)
-      }
-    });
-    return id;
-  }
+  const account = (email: string, password: string) =>
+    addAccountRow(db, keys, { tenantId, userId }, { email, password });
 
   const inboxCount = async (accountId: string) => {
     const f = await db.folder.findFirst({ where: { accountId, specialUse: '\\Inbox' } });
@@ -165,18 +134,10 @@ describe('supervisor', () => {
     first.proc.kill('SIGKILL');
     await first.exited;
     const target = accounts[0]!;
-    const c = new ImapFlow({
-      host: mail.host,
-      port: mail.imapPort,
-      secure: false,
-      auth: { user: target.email, pass: target.password },
-      logger: false
+    await withImap(target, async (c) => {
+      for (let i = 0; i < 4; i++)
+        await c.append('INBOX', `Subject: after-kill ${i}\r\nMessage-ID: <${randomUUID()}@x>\r\n\r\nx\r\n`);
     });
-    c.on('error', () => {});
-    await c.connect();
-    for (let i = 0; i < 4; i++)
-      await c.append('INBOX', `Subject: after-kill ${i}\r\nMessage-ID: <${randomUUID()}@x>\r\n\r\nx\r\n`);
-    await c.logout();
     const t0 = Date.now();
     await until(
       async () => {

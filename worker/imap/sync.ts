@@ -11,6 +11,7 @@ import { attachmentsOf } from '../../src/lib/server/mail/bodystructure.js';
 import type { MessageStructureObject } from 'imapflow';
 import { messageRow, type MessageFields } from './map.js';
 import { assignThreads, rethreadAccount } from './threads.js';
+import { byFolderOrder } from '../../src/lib/server/mail/folder-order.js';
 import { threadBatch } from '../../src/lib/server/mail/threading.js';
 import { recountFolders, type FolderCounts } from '../../src/lib/server/actions/counts.js';
 import { lockAccountActions } from '../../src/lib/server/actions/move.js';
@@ -34,7 +35,6 @@ export interface SyncDeps {
 
 /** How long a user's flag change may wait for its job before a sync mirrors the server again. */
 const FLAGS_PENDING_MS = 60_000;
-const SPECIAL_ORDER = ['\\Inbox', '\\Drafts', '\\Sent', '\\Archive', '\\Junk', '\\Trash'];
 /** What a sync fetches per message (the sync benchmark's raw fetch uses the same). */
 export const FETCH_QUERY: FetchQueryObject = {
   uid: true,
@@ -86,16 +86,7 @@ async function syncFolderTree(db: Tx, client: ImapFlow, account: SyncAccount) {
     where: { tenantId: account.tenantId, accountId: account.id, path: { notIn: [...seen] } }
   });
   const folders = await db.folder.findMany({ where: { tenantId: account.tenantId, accountId: account.id } });
-  return folders.sort(
-    (a, b) =>
-      rank(a.specialUse) - rank(b.specialUse) ||
-      a.path.localeCompare(b.path, undefined, { sensitivity: 'base' })
-  );
-}
-
-function rank(specialUse: string | null): number {
-  const i = specialUse ? SPECIAL_ORDER.indexOf(specialUse) : -1;
-  return i === -1 ? SPECIAL_ORDER.length : i;
+  return folders.sort(byFolderOrder);
 }
 
 export interface FolderRow {

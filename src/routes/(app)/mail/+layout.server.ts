@@ -1,9 +1,8 @@
 import { requireUser } from '$lib/server/guards';
 import { userStream } from '$lib/server/realtime/events';
 import { getServices } from '$lib/server/services';
+import { byFolderOrder } from '$lib/server/mail/folder-order';
 import type { LayoutServerLoad } from './$types';
-
-const ORDER = ['\\Inbox', '\\Drafts', '\\Sent', '\\Archive', '\\Junk', '\\Trash'];
 
 /** Every mail page: the user's accounts with their folders and counts (the folder column). */
 export const load: LayoutServerLoad = async ({ locals, url }) => {
@@ -39,9 +38,7 @@ export const load: LayoutServerLoad = async ({ locals, url }) => {
       .then((r) => r[0]?.[0] ?? null)
       .catch(() => null)
   ]);
-  const rank = (s: string | null) => (s && ORDER.includes(s) ? ORDER.indexOf(s) : ORDER.length);
-  for (const a of accounts)
-    a.folders.sort((x, y) => rank(x.specialUse) - rank(y.specialUse) || x.path.localeCompare(y.path));
+  for (const a of accounts) a.folders.sort(byFolderOrder);
   return {
     user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role },
     accounts,

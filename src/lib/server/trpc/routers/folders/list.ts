@@ -1,6 +1,5 @@
+import { byFolderOrder } from '../../../mail/folder-order.js';
 import { accountProcedure } from '../../init.js';
-
-const ORDER = ['\\Inbox', '\\Drafts', '\\Sent', '\\Archive', '\\Junk', '\\Trash'];
 
 /** The account's folders: special folders first, then the rest by path; with counts. */
 export const listProcedure = accountProcedure.query(async ({ ctx }) => {
@@ -17,10 +16,5 @@ export const listProcedure = accountProcedure.query(async ({ ctx }) => {
       unread: true
     }
   });
-  const rank = (s: string | null) => (s && ORDER.includes(s) ? ORDER.indexOf(s) : ORDER.length);
-  return rows.sort(
-    (a, b) =>
-      rank(a.specialUse) - rank(b.specialUse) ||
-      a.path.localeCompare(b.path, undefined, { sensitivity: 'base' })
-  );
+  return rows.sort(byFolderOrder);
 });

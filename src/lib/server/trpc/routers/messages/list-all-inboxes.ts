@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { authedProcedure } from '../../init.js';
+import { LIST_SELECT, messagePage, pageInput } from './page.js';
 import { threadCounts } from './thread.js';
-
-const cursorSchema = z.object({ internalDate: z.coerce.date(), id: z.uuid() });
 
 /**
  * "All inboxes": one page of the INBOX folders of every mail account of the signed-in user,
@@ -12,9 +11,7 @@ export const listAllInboxesProcedure = authedProcedure
   .input(
     z
       .object({
-        limit: z.number().int().min(1).max(200).default(50),
-        cursor: cursorSchema.nullish(),
-        unreadOnly: z.boolean().default(false)
+        ...pageInput
       })
       .default({ limit: 50, unreadOnly: false })
   )
@@ -25,48 +22,15 @@ export const listAllInboxesProcedure = authedProcedure
       select: { id: true }
     });
     if (!inboxes.length) return { items: [], nextCursor: null, threadCounts: {} };
-    const c = input.cursor;
-    const rows = await ctx.db.message.findMany({
-      where: {
-        tenantId,
-        folderId: { in: inboxes.map((f) => f.id) },
-        deleting: false,
-        ...(input.unreadOnly ? { seen: false } : {}),
-        ...(c
-          ? {
-              OR: [
-                { internalDate: { lt: c.internalDate } },
-                { internalDate: c.internalDate, id: { lt: c.id } }
-              ]
-            }
-          : {})
-      },
-      orderBy: [{ internalDate: 'desc' }, { id: 'desc' }],
-      take: input.limit + 1,
-      select: {
-        id: true,
-        accountId: true,
-        folderId: true,
-        threadId: true,
-        subject: true,
-        fromAddress: true,
-        toAddresses: true,
-        date: true,
-        internalDate: true,
-        seen: true,
-        flagged: true,
-        flags: true,
-        hasAttachments: true,
-        snippet: true,
-        size: true
-      }
-    });
-    const more = rows.length > input.limit;
-    const items = more ? rows.slice(0, input.limit) : rows;
-    const last = items.at(-1);
+    const { items, nextCursor } = await messagePage(
+      ctx.db,
+      { tenantId, folderId: { in: inboxes.map((f) => f.id) } },
+      input,
+      { ...LIST_SELECT, accountId: true, folderId: true }
+    );
     return {
       items,
-      nextCursor: more && last ? { internalDate: last.internalDate, id: last.id } : null,
+      nextCursor,
       threadCounts: await threadCounts(ctx.db, tenantId, items)
     };
   });

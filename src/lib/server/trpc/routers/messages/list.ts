@@ -2,17 +2,14 @@ import { z } from 'zod';
 import { AppError } from '../../../errors.js';
 import { publishControl } from '../../../realtime/events.js';
 import { accountProcedure } from '../../init.js';
-
-const cursorSchema = z.object({ internalDate: z.coerce.date(), id: z.uuid() });
+import { LIST_SELECT, messagePage, pageInput } from './page.js';
 
 /** One page of a folder, newest first, keyset-paginated (stable while mail arrives). */
 export const listProcedure = accountProcedure
   .input(
     z.object({
       folderId: z.uuid(),
-      limit: z.number().int().min(1).max(200).default(50),
-      cursor: cursorSchema.nullish(),
-      unreadOnly: z.boolean().default(false)
+      ...pageInput
     })
   )
   .query(async ({ ctx, input }) => {
@@ -32,41 +29,5 @@ export const listProcedure = accountProcedure
         accountId: ctx.account.id,
         folderId: folder.id
       }).catch((err: unknown) => ctx.log.warn({ err }, 'could not ask for a folder sync'));
-    const rows = await ctx.db.message.findMany({
-      where: {
-        ...scope,
-        folderId: folder.id,
-        deleting: false,
-        ...(input.unreadOnly ? { seen: false } : {}),
-        ...(c
-          ? {
-              OR: [
-                { internalDate: { lt: c.internalDate } },
-                { internalDate: c.internalDate, id: { lt: c.id } }
-              ]
-            }
-          : {})
-      },
-      orderBy: [{ internalDate: 'desc' }, { id: 'desc' }],
-      take: input.limit + 1,
-      select: {
-        id: true,
-        threadId: true,
-        subject: true,
-        fromAddress: true,
-        toAddresses: true,
-        date: true,
-        internalDate: true,
-        seen: true,
-        flagged: true,
-        flags: true,
-        hasAttachments: true,
-        snippet: true,
-        size: true
-      }
-    });
-    const more = rows.length > input.limit;
-    const items = more ? rows.slice(0, input.limit) : rows;
-    const last = items.at(-1);
-    return { items, nextCursor: more && last ? { internalDate: last.internalDate, id: last.id } : null };
+    return messagePage(ctx.db, { ...scope, folderId: folder.id }, input, LIST_SELECT);
   });
