@@ -5,7 +5,10 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 const config = {
   preprocess: vitePreprocess(),
   kit: {
-    adapter: adapter({ out: 'build', precompress: true }),
+    // BUILD_OUT / KIT_OUT_DIR: a second build beside the usual one (development only: lets one
+    // build run end-to-end tests while another rebuilds). Both default to SvelteKit's usual places.
+    adapter: adapter({ out: process.env.BUILD_OUT ?? 'build', precompress: true }),
+    outDir: process.env.KIT_OUT_DIR ?? '.svelte-kit',
     // SvelteKit's own CSRF check covers form posts; hooks.server.ts adds the same check
     // for JSON requests (tRPC), which SvelteKit does not cover.
     csrf: { trustedOrigins: [] },

@@ -90,5 +90,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       fail(`Migrations failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  await import(join(root, 'build', 'index.js'));
+  await import(join(root, process.env.BUILD_OUT ?? 'build', 'index.js'));
 }
