@@ -3,16 +3,13 @@
 // new UIDs, changed flags (CONDSTORE when offered) and expunges; a changed UIDVALIDITY
 // resyncs the folder from scratch.
 import type { FetchMessageObject, FetchQueryObject, ImapFlow, ListResponse } from 'imapflow';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Db } from '../../src/lib/server/db.js';
+import { pgPool, type Db } from '../../src/lib/server/db.js';
 import type { LiveEvent } from '../../src/lib/server/realtime/events.js';
-import { attachmentsOf } from '../../src/lib/server/mail/bodystructure.js';
-import type { MessageStructureObject } from 'imapflow';
-import { messageRow, type MessageFields } from './map.js';
-import { assignThreads, rethreadAccount } from './threads.js';
+import { prepareMessage, type PreparedMessage, type RowBase } from './map.js';
+import { assignThreads, rethreadAccount, type Threadable } from './threads.js';
 import { byFolderOrder } from '../../src/lib/server/mail/folder-order.js';
-import { threadBatch } from '../../src/lib/server/mail/threading.js';
+import { newThreadId } from '../../src/lib/server/mail/threading.js';
 import { recountFolders, type FolderCounts } from '../../src/lib/server/actions/counts.js';
 import { lockAccountActions } from '../../src/lib/server/actions/move.js';
 
@@ -187,9 +184,9 @@ export async function syncFolderMessages(
         range = `${Math.max(1, mb.exists - firstPage + 1)}:*`;
         byUid = false;
       } else range = `${maxUid + 1}:*`;
-      const fetched = await fetchAll(client, range, byUid);
+      const fetched = await fetchAll(client, range, byUid, rowBase(account, folder.id, uidValidity));
       const fresh = fetched.filter((m) => m.uid > maxUid && !movedOut.has(m.uid));
-      result.added += await insertMessages(db, account, folder.id, uidValidity, fresh, deps);
+      result.added += await insertMessages(db, account, folder.id, fresh, deps);
     }
 
     // 2. flag changes and expunges among what we already had
@@ -241,26 +238,30 @@ export async function syncFolderMessages(
         // the next chunk is fetched from IMAP while this one is written to PostgreSQL
         // a chunk is a contiguous stretch of the (descending) uid list: ask for it as a range
         // ("lo:hi"), not a list of a thousand numbers, and keep only the uids it was about
+        const base = rowBase(account, folder.id, uidValidity);
         const fetchChunk = async (i: number) => {
           const uids = older.slice(i, i + chunk);
           const want = new Set(uids);
-          const got = await fetchAll(client, `${uids.at(-1)}:${uids[0]}`, true);
+          const got = await fetchAll(client, `${uids.at(-1)}:${uids[0]}`, true, base);
           return got.filter((m) => want.has(m.uid));
         };
-        let next: Promise<FetchMessageObject[]> | null = fetchChunk(0);
+        // what the backfill stored, kept for the re-threading below (no need to read it back)
+        const stored: Threadable[] = [];
+        let next: Promise<PreparedMessage[]> | null = fetchChunk(0);
         try {
           for (let i = 0; next; i += chunk) {
-            const fetched: FetchMessageObject[] = await next;
+            const fetched: PreparedMessage[] = await next;
             next = i + chunk < older.length ? fetchChunk(i + chunk) : null;
-            result.added += await insertMessages(db, account, folder.id, uidValidity, fetched, deps, {
-              quiet: true
+            result.added += await insertMessages(db, account, folder.id, fetched, deps, {
+              quiet: true,
+              stored
             });
           }
         } finally {
           // a write that failed leaves a fetch in flight: wait for it, its error is not ours
           await next?.catch(() => {});
         }
-        if (older.length) await rethreadAccount(db, { tenantId: account.tenantId, accountId: account.id });
+        await rethreadAccount(db, { tenantId: account.tenantId, accountId: account.id }, stored);
       }
     }
 
@@ -289,10 +290,26 @@ export async function syncFolderMessages(
   }
 }
 
-async function fetchAll(client: ImapFlow, range: string, byUid: boolean): Promise<FetchMessageObject[]> {
-  const out: FetchMessageObject[] = [];
-  // no other command may run inside this loop (imapflow's rule): collect, then write
-  for await (const m of client.fetch(range, FETCH_QUERY, { uid: byUid })) out.push(m);
+function rowBase(account: SyncAccount, folderId: string, uidValidity: bigint): RowBase {
+  return {
+    tenantId: account.tenantId,
+    accountId: account.id,
+    folderId,
+    uidValidity,
+    now: new Date().toISOString()
+  };
+}
+
+async function fetchAll(
+  client: ImapFlow,
+  range: string,
+  byUid: boolean,
+  base: RowBase
+): Promise<PreparedMessage[]> {
+  const out: PreparedMessage[] = [];
+  // no other command may run inside this loop (imapflow's rule): collect, then write. Each
+  // message is turned into its row at once (pure CPU, no I/O), so the FETCH result dies young.
+  for await (const m of client.fetch(range, FETCH_QUERY, { uid: byUid })) out.push(prepareMessage(m, base));
   return out;
 }
 
@@ -300,41 +317,29 @@ async function insertMessages(
   db: Db,
   account: SyncAccount,
   folderId: string,
-  uidValidity: bigint,
-  fetched: FetchMessageObject[],
+  fetched: PreparedMessage[],
   deps: SyncDeps,
-  opts: { quiet?: boolean } = {}
+  opts: { quiet?: boolean; stored?: Threadable[] } = {}
 ): Promise<number> {
   if (!fetched.length) return 0;
-  const rows = fetched.map((m) => ({
-    id: randomUUID(),
-    tenantId: account.tenantId,
-    accountId: account.id,
-    folderId,
-    uidValidity,
-    ...messageRow(m)
-  }));
   const scope = { tenantId: account.tenantId, accountId: account.id };
-  const threadable = rows.map((r) => ({
-    key: r.id,
-    messageId: r.messageId,
-    inReplyTo: r.inReplyTo,
-    references: r.references,
-    subject: r.subject,
-    date: r.date ?? r.internalDate
-  }));
-  // new mail joins its stored conversation at once; a backfill chunk is threaded among itself
-  // only (no queries) and the whole account is re-threaded once when the backfill is done
+  const threadable = fetched.map((m) => ({ key: m.id, ...m.thread }));
+  // new mail joins its stored conversation at once; a backfill chunk gets the thread its root
+  // Message-ID names (no queries, no threading pass) and the whole account is re-threaded once
+  // when the backfill is done
   const threads = opts.quiet
-    ? new Map([...threadBatch(threadable)].map(([i, t]) => [rows[i]!.id, t]))
+    ? new Map(fetched.map((m) => [m.id, newThreadId(m.thread)]))
     : await assignThreads(db, scope, threadable);
-  const inserted = new Set(await insertRows(db, rows, threads));
+  const inserted = new Set(await insertRows(db, fetched, threads));
   if (!inserted.size) return 0;
-  const attachments = fetched.flatMap((m, i) =>
-    inserted.has(rows[i]!.id)
-      ? attachmentsOf(m.bodyStructure as MessageStructureObject | undefined).map((a) => ({
+  if (opts.stored)
+    for (const t of threadable)
+      if (inserted.has(t.key)) opts.stored.push({ ...t, threadId: threads.get(t.key)! });
+  const attachments = fetched.flatMap((m) =>
+    inserted.has(m.id)
+      ? m.attachments.map((a) => ({
           tenantId: account.tenantId,
-          messageId: rows[i]!.id,
+          messageId: m.id,
           part: a.part,
           filename: a.filename,
           contentType: a.contentType,
@@ -345,12 +350,14 @@ async function insertMessages(
       : []
   );
   if (attachments.length)
-    await db.$executeRaw`
-      INSERT INTO "Attachment" (id, "tenantId", "messageId", part, filename, "contentType", size, "contentId", inline)
-      SELECT gen_random_uuid(), a."tenantId", a."messageId", a.part, a.filename, a."contentType", a.size,
-             a."contentId", a.inline
-        FROM jsonb_populate_recordset(NULL::"Attachment", ${JSON.stringify(attachments)}::jsonb) a
-      ON CONFLICT DO NOTHING`;
+    await pgPool(db).query(
+      `INSERT INTO "Attachment" (id, "tenantId", "messageId", part, filename, "contentType", size, "contentId", inline)
+       SELECT gen_random_uuid(), a."tenantId", a."messageId", a.part, a.filename, a."contentType", a.size,
+              a."contentId", a.inline
+         FROM jsonb_populate_recordset(NULL::"Attachment", $1::jsonb) a
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(attachments)]
+    );
   if (!opts.quiet)
     await deps.publish({
       type: 'MessageCreated',
@@ -361,7 +368,8 @@ async function insertMessages(
   return inserted.size;
 }
 
-// The columns a sync writes; every other column of Message keeps its default.
+// The columns a sync writes (prepareMessage in map.ts builds them); every other column of
+// Message keeps its default.
 const COLUMNS = [
   'id',
   'tenantId',
@@ -400,36 +408,15 @@ const INSERT_SQL = `
   RETURNING id`;
 
 /**
- * One INSERT for a whole batch (a JSON array expanded by PostgreSQL): several times faster
- * than Prisma's createMany, which was three quarters of an initial sync. Rows another pass
- * stored first (same folder, UIDVALIDITY and uid) are skipped; returns the ids inserted.
+ * One INSERT for a whole batch (a JSON array expanded by PostgreSQL), sent through
+ * node-postgres: several times faster than Prisma's createMany, which was three quarters of an
+ * initial sync. Rows another pass stored first (same folder, UIDVALIDITY and uid) are skipped;
+ * returns the ids inserted.
  */
-async function insertRows(
-  db: Db,
-  rows: (MessageFields & {
-    id: string;
-    tenantId: string;
-    accountId: string;
-    folderId: string;
-    uidValidity: bigint;
-  })[],
-  threads: Map<string, string>
-): Promise<string[]> {
-  const now = new Date().toISOString();
-  // bigints as strings up front: a replacer function would run for every value of every row
-  const json = JSON.stringify(
-    rows.map((r) => ({
-      ...r,
-      uid: r.uid.toString(),
-      uidValidity: r.uidValidity.toString(),
-      modseq: r.modseq === null ? null : r.modseq.toString(),
-      threadId: threads.get(r.id) ?? null,
-      fromAddress: r.fromAddress ?? null,
-      updatedAt: now
-    }))
-  );
-  const out = await db.$queryRawUnsafe<{ id: string }[]>(INSERT_SQL, json);
-  return out.map((r) => r.id);
+async function insertRows(db: Db, rows: PreparedMessage[], threads: Map<string, string>): Promise<string[]> {
+  const json = `[${rows.map((r) => `${r.json},"threadId":${JSON.stringify(threads.get(r.id) ?? null)}}`).join(',')}]`;
+  const out = await pgPool(db).query<{ id: string }>(INSERT_SQL, [json]);
+  return out.rows.map((r) => r.id);
 }
 
 async function applyFlags(

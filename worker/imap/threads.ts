@@ -3,7 +3,7 @@
 // account (any folder): by Message-ID of a parent, by a stored reply naming one of them, or,
 // for reply-looking subjects with nothing else to go on, by subject within 30 days.
 
-import type { Db } from '../../src/lib/server/db.js';
+import { pgPool, type Db } from '../../src/lib/server/db.js';
 import {
   isReplySubject,
   normalizeSubject,
@@ -14,6 +14,8 @@ import {
 
 export interface Threadable extends ThreadInput {
   key: string;
+  /** the thread id the row was stored with, when known */
+  threadId?: string | null;
 }
 
 export async function assignThreads(
@@ -106,35 +108,47 @@ export async function assignThreads(
 
 /**
  * Threads every message of an account in one pass (JWZ over all of them, in memory) and
- * stores the thread ids that changed. Used after a backfill, whose chunks were threaded only
- * among themselves: one read and one write instead of lookups per chunk (those were most of
- * an initial sync's time). About 100 ms per 10,000 messages here.
+ * stores the thread ids that changed. Used after a backfill, whose chunks got provisional
+ * thread ids: one read and one write instead of lookups per chunk (those were most of an
+ * initial sync's time). `known` are rows the caller has just stored and still holds (with the
+ * thread id it gave them): they are not read back.
  */
 export async function rethreadAccount(
   db: Db,
-  scope: { tenantId: string; accountId: string }
+  scope: { tenantId: string; accountId: string },
+  known: Threadable[] = []
 ): Promise<number> {
-  const rows = await db.$queryRaw<
-    {
-      id: string;
-      messageId: string | null;
-      inReplyTo: string | null;
-      references: string[];
-      subject: string;
-      date: Date | null;
-      internalDate: Date;
-      threadId: string | null;
-    }[]
-  >`SELECT id, "messageId", "inReplyTo", "references", subject, date, "internalDate", "threadId"
-      FROM "Message" WHERE "tenantId" = ${scope.tenantId}::uuid AND "accountId" = ${scope.accountId}::uuid`;
-  const threads = threadBatch(rows.map((r) => ({ ...r, date: r.date ?? r.internalDate })));
-  const changed = rows.flatMap((r, i) =>
+  // straight through node-postgres: Prisma's conversion of 10,000 rows cost more than the query
+  const pool = pgPool(db);
+  const { rows } = await pool.query<{
+    id: string;
+    messageId: string | null;
+    inReplyTo: string | null;
+    references: string[];
+    subject: string;
+    at: number;
+    threadId: string | null;
+  }>(
+    `SELECT id, "messageId", "inReplyTo", "references", subject, "threadId",
+            (extract(epoch FROM COALESCE(date, "internalDate")) * 1000)::float8 AS at
+       FROM "Message"
+      WHERE "tenantId" = $1::uuid AND "accountId" = $2::uuid AND NOT (id = ANY($3::uuid[]))`,
+    [scope.tenantId, scope.accountId, known.map((k) => k.key)]
+  );
+  const all = [
+    ...rows.map((r) => ({ id: r.id, threadId: r.threadId, msg: { ...r, date: new Date(r.at) } })),
+    ...known.map((k) => ({ id: k.key, threadId: k.threadId ?? null, msg: k }))
+  ];
+  const threads = threadBatch(all.map((a) => a.msg));
+  const changed = all.flatMap((r, i) =>
     threads.get(i) !== r.threadId ? [{ id: r.id, t: threads.get(i)! }] : []
   );
   if (!changed.length) return 0;
-  await db.$executeRaw`
-    UPDATE "Message" m SET "threadId" = c.t
-      FROM jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) AS c(id uuid, t text)
-     WHERE m.id = c.id AND m."tenantId" = ${scope.tenantId}::uuid`;
+  await pool.query(
+    `UPDATE "Message" m SET "threadId" = c.t
+       FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, t text)
+      WHERE m.id = c.id AND m."tenantId" = $2::uuid`,
+    [JSON.stringify(changed), scope.tenantId]
+  );
   return changed.length;
 }

@@ -169,16 +169,27 @@ export function rootIdOf(msg: Pick<ThreadInput, 'messageId' | 'inReplyTo' | 'ref
   return own;
 }
 
+// A sync threads each chunk, then the whole account: the same roots again. Remembering the
+// recent ids halves the hashing of an initial sync (bounded: cleared when full).
+const threadIds = new Map<string, string>();
+const THREAD_ID_CACHE = 50_000;
+
 /** Deterministic thread id (UUID-shaped, version 8) for a root Message-ID. */
 export function threadIdForRoot(rootId: string): string {
+  const known = threadIds.get(rootId);
+  if (known) return known;
   const b = createHash('sha256').update(`thread:${rootId}`).digest().subarray(0, 16);
   b[6] = (b[6]! & 0x0f) | 0x80;
   b[8] = (b[8]! & 0x3f) | 0x80;
   const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  if (threadIds.size >= THREAD_ID_CACHE) threadIds.clear();
+  threadIds.set(rootId, id);
+  return id;
 }
 
-function newThreadId(msg: ThreadInput): string {
+/** A thread id from the message alone (its root Message-ID), before any threading. */
+export function newThreadId(msg: Pick<ThreadInput, 'messageId' | 'inReplyTo' | 'references'>): string {
   const root = rootIdOf(msg);
   return root ? threadIdForRoot(root) : randomUUID();
 }
