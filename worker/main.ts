@@ -16,6 +16,7 @@ import { Supervisor } from './supervisor/supervisor.js';
 import { Producer } from '../src/lib/server/queue/producer.js';
 import { assertHandlers, handlers, type JobContext } from './registry.js';
 import { RenderPool } from './render/pool.js';
+import { startIdleGc } from './memory.js';
 import { startSendRuntime } from './smtp/runtime.js';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -156,6 +157,8 @@ async function main(): Promise<void> {
     const why = renderFailure instanceof Error ? renderFailure.message : String(renderFailure);
     throw new Error(`the render threads did not start: ${why}`);
   }
+  // garbage of a sync burst or a batch of renders is given back once this thread goes quiet
+  startIdleGc({ onCollect: (info) => log.debug(info, 'collected garbage after a busy spell') });
   log.info(
     { queues: usedQueues, concurrency: env.WORKER_CONCURRENCY, version: pkg.version, pid: process.pid },
     'worker ready'
