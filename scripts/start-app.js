@@ -70,9 +70,10 @@ export async function migrate(databaseUrl, log = (m) => process.stdout.write(m +
 }
 
 /**
- * adapter-node refuses request bodies over BODY_SIZE_LIMIT (512K by default), and a message
- * being sent carries its attachments in the request, base64-encoded (a third larger): without
- * an explicit limit, take one that fits MAX_MESSAGE_BYTES.
+ * adapter-node refuses request bodies over BODY_SIZE_LIMIT (512K by default), but a file
+ * upload (POST /api/uploads, which enforces its own, tighter limit while it streams) and the
+ * text and HTML of a message being sent can each come near MAX_MESSAGE_BYTES: without an
+ * explicit limit, take one that fits it.
  */
 export function bodySizeLimit(env) {
   if (env.BODY_SIZE_LIMIT) return env.BODY_SIZE_LIMIT;

@@ -108,6 +108,11 @@ async function main(): Promise<void> {
     { pattern: '43 * * * *' },
     { name: 'maintenance.prunePartCache', data: {} }
   );
+  await maintenance.upsertJobScheduler(
+    'prune-uploads-hourly',
+    { pattern: '29 * * * *' },
+    { name: 'maintenance.pruneUploads', data: {} }
+  );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
 
   const producer = new Producer(env.REDIS_URL, log, env.QUEUE_PREFIX);

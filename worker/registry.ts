@@ -11,6 +11,7 @@ import { fetchBodiesJob } from './jobs/fetch-bodies.js';
 import { renderJob } from './jobs/render.js';
 import { fetchPartJob } from './jobs/fetch-part.js';
 import { prunePartCache } from './jobs/prune-part-cache.js';
+import { pruneUploadsJob } from './jobs/prune-uploads.js';
 import { setFlagsJob } from './jobs/set-flags.js';
 import { sendMessageJob } from './jobs/send-message.js';
 import { appendSentJob } from './jobs/send-append-sent.js';
@@ -41,6 +42,7 @@ export type Handlers = { [N in JobName]: JobHandler<N> };
 export const handlers: Handlers = {
   'maintenance.pruneSessions': pruneSessions,
   'maintenance.prunePartCache': prunePartCache,
+  'maintenance.pruneUploads': pruneUploadsJob,
   'imap.fetchPart': fetchPartJob,
   'imap.setFlags': setFlagsJob,
   'send.message': sendMessageJob,

@@ -9,7 +9,7 @@ import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { mailServers } from '../helpers/servers';
-import { ALICE, BOB, demoMail, login, shot, sql, unique } from './mail-fixture';
+import { ALICE, BOB, DEMO_EMAIL, demoMail, login, shot, sql, unique } from './mail-fixture';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -70,16 +70,58 @@ test('compose and send: once in the INBOX and once in Sent, attachment byte-iden
   await login(page);
   await expect(page.getByTestId('live-status')).toHaveAttribute('data-state', 'live');
   const subject = unique('Composed');
-  const file = randomBytes(150_000);
+  const file = randomBytes(3_000_000);
   await composer(page);
   await fill(page, BOB, subject, 'Hello Bob, the numbers are attached.');
+  // a slow uplink (3 MB at 2 MB/s), so the upload's progress can be watched
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 2_000_000
+  });
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+    const watch = () => {
+      const li = document.querySelector('[data-testid="compose-attachment"]');
+      const v = li ? `${li.getAttribute('data-state')}:${li.getAttribute('data-progress')}` : null;
+      if (v && seen[seen.length - 1] !== v) seen.push(v);
+      if (!v?.startsWith('ready')) requestAnimationFrame(watch);
+    };
+    requestAnimationFrame(watch);
+  });
   await page.getByTestId('compose-file').setInputFiles({
     name: 'numbers.bin',
     mimeType: 'application/octet-stream',
     buffer: file
   });
-  await expect(page.getByTestId('compose-attachment').filter({ hasText: 'numbers.bin' })).toBeVisible();
-  await expect(page.getByTestId('compose-attachment').locator('progress')).toHaveCount(0);
+  const item = page.getByTestId('compose-attachment').filter({ hasText: 'numbers.bin' });
+  await expect(item).toBeVisible();
+  await expect(item.getByTestId('upload-percent')).toBeVisible();
+  await expect(item).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
+  await expect(item).toHaveAttribute('data-progress', '1');
+  await expect(item.locator('progress')).toHaveCount(0);
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1
+  });
+  // the bar moved with the bytes sent (XHR upload progress), then reached 100%
+  const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+  const partial = seen.filter((v) => /^uploading:0\.\d+/.test(v));
+  expect(partial.length, seen.join(' ')).toBeGreaterThanOrEqual(2);
+  expect(seen[seen.length - 1]).toBe('ready:1');
+  // the file went to the server once, as raw bytes; the send carries only its id
+  const [upload] = await sql<{ size: number; complete: boolean }>(
+    `SELECT u.size, u.complete FROM "Upload" u JOIN "User" usr ON usr.id = u."userId"
+     WHERE usr.email = $1 AND u.filename = 'numbers.bin' ORDER BY u."createdAt" DESC LIMIT 1`,
+    [DEMO_EMAIL]
+  );
+  expect(upload).toEqual({ size: 3_000_000, complete: true });
   // a bad address is flagged at once, and blocks the send with a message
   await page.locator('#rcpt-to').fill('not an address');
   await page.locator('#rcpt-to').press('Enter');
@@ -104,6 +146,70 @@ test('compose and send: once in the INBOX and once in Sent, attachment byte-iden
   await expect.poll(async () => (await found(ALICE, 'Sent', subject)).length, { timeout: 20_000 }).toBe(1);
   const sent = await found(ALICE, 'Sent', subject);
   expect(Buffer.compare(sent[0]!.attachments[0]!.content, file)).toBe(0);
+});
+
+test('an oversize file shows the limit on the file; nothing typed is lost, and the rest sends', async ({
+  page
+}) => {
+  test.setTimeout(90_000);
+  await login(page);
+  const subject = unique('Oversize');
+  const small = randomBytes(20_000);
+  await composer(page);
+  await fill(page, BOB, subject, 'Only the small file fits.');
+  await page.getByTestId('compose-file').setInputFiles([
+    { name: 'small.bin', mimeType: 'application/octet-stream', buffer: small },
+    // over the 25 MB message limit once encoded: refused before a byte is sent
+    { name: 'huge.iso', mimeType: 'application/octet-stream', buffer: Buffer.alloc(20 * 1024 * 1024, 7) }
+  ]);
+  const huge = page.getByTestId('compose-attachment').filter({ hasText: 'huge.iso' });
+  await expect(huge).toHaveAttribute('data-state', 'error');
+  await expect(huge.getByRole('alert')).toHaveText(
+    '"huge.iso" is too big: a file can be at most 18.8 MB (a message can be at most 25 MB, and attachments grow by a third when sent).'
+  );
+  const ok = page.getByTestId('compose-attachment').filter({ hasText: 'small.bin' });
+  await expect(ok).toHaveAttribute('data-state', 'ready');
+  // Send names the file in the way; everything typed is still there
+  await page.keyboard.press('Control+Enter');
+  await expect(page.getByTestId('send-error')).toContainText('"huge.iso" could not be attached');
+  await expect(page.getByTestId('recipient-chip').filter({ hasText: BOB })).toBeVisible();
+  await expect(page.locator('#compose-subject')).toHaveValue(subject);
+  await expect(page.getByTestId('compose-editor')).toContainText('Only the small file fits.');
+  await shot(page, '33-composer-oversize');
+
+  // the server says the same, at once, to a browser still sending (Content-Length over the limit)
+  const refused = await page.evaluate(async () => {
+    const xhr = new XMLHttpRequest();
+    const sentAtAnswer: number[] = [];
+    let sent = 0;
+    xhr.upload.onprogress = (e) => (sent = e.loaded);
+    const done = new Promise<{ status: number; body: string }>((resolve) => {
+      xhr.onreadystatechange = () => {
+        if (xhr.readyState === XMLHttpRequest.HEADERS_RECEIVED) sentAtAnswer.push(sent);
+      };
+      xhr.onload = () => resolve({ status: xhr.status, body: xhr.responseText });
+      xhr.onerror = () => resolve({ status: 0, body: 'network error' });
+    });
+    xhr.open('POST', '/api/uploads?filename=huge.iso');
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.send(new Blob([new Uint8Array(30 * 1024 * 1024)]));
+    return { ...(await done), sentAtAnswer: sentAtAnswer[0] ?? -1 };
+  });
+  expect(refused.status).toBe(413);
+  expect(JSON.parse(refused.body).error.message).toMatch(
+    /^"huge\.iso" is too big: a file can be at most 18\.8 MB/
+  );
+
+  await huge.getByRole('button', { name: 'Remove huge.iso' }).click();
+  await expect(huge).toHaveCount(0);
+  await expect(page.getByTestId('send-error')).toHaveCount(0);
+  await page.getByTestId('composer').getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(page.getByTestId('composer')).toBeHidden();
+  await expect.poll(async () => (await found(BOB, 'INBOX', subject)).length, { timeout: 30_000 }).toBe(1);
+  const [got] = await found(BOB, 'INBOX', subject);
+  expect(got!.text).toContain('Only the small file fits.');
+  expect(got!.attachments.map((a) => a.filename)).toEqual(['small.bin']);
+  expect(Buffer.compare(got!.attachments[0]!.content, small)).toBe(0);
 });
 
 test('reply: threading headers, and the original flagged answered', async ({ page }) => {

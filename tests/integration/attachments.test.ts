@@ -431,7 +431,7 @@ describe('attachment downloads', () => {
         part: '99'
       }
     });
-    const reader = new PartReader(db, chunkStore(services.env.DATABASE_URL), row.id, {
+    const reader = new PartReader(db, chunkStore(services.db), row.id, {
       idleTimeoutMs: 500,
       pollMs: 50
     });

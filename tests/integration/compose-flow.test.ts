@@ -12,6 +12,7 @@ import { client, makeServices, uniqueEmail } from '../helpers/context';
 import { accountInput, newMailbox, withImap, type Mailbox } from '../helpers/mailbox';
 import { startWorker, type Running } from '../helpers/process';
 import { mailServers } from '../helpers/servers';
+import { upload } from '../helpers/uploads';
 import { errorOf, until } from '../helpers/wait';
 
 const prefix = `cmp${randomUUID().slice(0, 6)}`;
@@ -236,7 +237,8 @@ describe('replies, forwards, drafts and contacts', () => {
 
   it('drafts: one copy in Drafts per save, reopened from there, gone when sent', async () => {
     const c = await caller();
-    const img = randomBytes(2_000).toString('base64');
+    const img = randomBytes(2_000);
+    const imgId = await upload(services, me, img, 'pic.png', 'image/png');
     const v1 = await c.compose.saveDraft({
       accountId,
       to: ['not-yet-an-addr', `Ann <${ann.email}>`],
@@ -253,7 +255,7 @@ describe('replies, forwards, drafts and contacts', () => {
       subject: 'Draft subject, edited',
       text: '',
       html: '<div>second words <img src="cid:pic@inline"></div>',
-      attachments: [{ filename: 'pic.png', contentType: 'image/png', content: img, cid: 'pic@inline' }]
+      attachments: [{ uploadId: imgId, cid: 'pic@inline' }]
     });
     expect(v2.version).toBe(2);
     await until(
@@ -299,9 +301,21 @@ describe('replies, forwards, drafts and contacts', () => {
       subject: 'Draft subject, edited',
       to: [`Ann <${ann.email}>`]
     });
+    // the file comes back as a fresh upload of this user, byte for byte, to send by id
     expect(opened.attachments).toEqual([
-      expect.objectContaining({ filename: 'pic.png', cid: 'pic@inline', content: img })
+      expect.objectContaining({
+        filename: 'pic.png',
+        contentType: 'image/png',
+        cid: 'pic@inline',
+        size: 2_000
+      })
     ]);
+    const reopened = await db.upload.findFirstOrThrow({
+      where: { id: opened.attachments[0]!.uploadId },
+      include: { chunks: { orderBy: { seq: 'asc' } } }
+    });
+    expect(reopened).toMatchObject({ complete: true, draftId: dId, filename: 'pic.png' });
+    expect(Buffer.compare(Buffer.concat(reopened.chunks.map((c) => Buffer.from(c.data))), img)).toBe(0);
     // sending it removes it from Drafts
     const sent = await c.compose.send({
       accountId,

@@ -67,7 +67,7 @@ export const fetchPartJob: JobHandler<'imap.fetchPart'> = async (p, ctx) => {
   }
 
   try {
-    const chunks = chunkStore(ctx.env.DATABASE_URL);
+    const chunks = chunkStore(ctx.db);
     const bytes = await download(chunks, row.id, p.part, where, msg.account, ctx);
     await db.partCache.update({ where: { id: row.id }, data: { complete: true, size: bytes, error: null } });
     log.info({ messageId: msg.id, part: p.part, bytes }, 'part cached');

@@ -3,6 +3,7 @@
 // failed save or send leaves the composer open with the text in it and says why.
 /* eslint-disable svelte/prefer-svelte-reactivity -- the Maps and Sets here are bookkeeping,
    never rendered; what is rendered lives in $state fields */
+import { formatBytes } from '$lib/format-bytes';
 import { TRPCClientError } from '@trpc/client';
 import type { LiveEvent } from '$lib/server/realtime/events';
 import { errorsOf, messageOf, trpc } from '$lib/trpc';
@@ -26,9 +27,9 @@ export interface FileItem {
   filename: string;
   contentType: string;
   size: number;
-  /** base64, null while the file is read (or for a forwarded part, which stays on the server) */
-  content: string | null;
-  /** 0..1 while reading */
+  /** the file on the server (POST /api/uploads); null while it uploads (and for a forwarded part) */
+  uploadId: string | null;
+  /** 0..1: the bytes sent so far (1 once the server has the file) */
   progress: number;
   /** an image shown in the text (sent as an inline cid: part) */
   cid: string | null;
@@ -50,7 +51,14 @@ export interface OutboxItem {
 }
 
 type Addr = { name: string | null; address: string };
-type AttachmentContent = { filename: string; contentType: string; cid: string | null; content: string };
+/** A file on the server, as the upload endpoint and a reopened draft hand it over. */
+export type UploadRef = {
+  uploadId: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  cid: string | null;
+};
 
 export interface Prefill {
   mode?: Mode;
@@ -174,29 +182,30 @@ function outgoingHtml(html: string, files: FileItem[]): { html: string; inline: 
   return { html: doc.body.innerHTML, inline: files.filter((f) => f.cid && used.has(f.cid)) };
 }
 
-/** The reverse, for a draft opened again: cid: images shown from the parts that came with it. */
+/** Where the composer shows an uploaded image from (its owner only; see /api/uploads/[id]). */
+export const uploadUrl = (uploadId: string) => `/api/uploads/${uploadId}`;
+
+/** The reverse, for a draft opened again: cid: images shown from the uploads that came with it. */
 function incomingHtml(html: string, files: FileItem[]): string {
   if (!html.includes('cid:')) return html;
   const doc = new DOMParser().parseFromString(`<body>${html}</body>`, 'text/html');
   for (const img of doc.querySelectorAll('img[src^="cid:"]')) {
     const cid = img.getAttribute('src')!.slice(4);
-    const f = files.find((x) => x.cid === cid && x.content);
+    const f = files.find((x) => x.cid === cid && x.uploadId);
     if (!f) continue;
-    img.setAttribute('src', `data:${f.contentType};base64,${f.content}`);
+    img.setAttribute('src', uploadUrl(f.uploadId!));
     img.setAttribute('data-cid', cid);
   }
   return doc.body.innerHTML;
 }
 
-function fileFromContent(a: AttachmentContent): FileItem {
+export function fileFromUpload(a: UploadRef): FileItem {
   return {
     key: crypto.randomUUID(),
     filename: a.filename,
     contentType: a.contentType,
-    size:
-      Math.floor((a.content.length * 3) / 4) -
-      (a.content.endsWith('==') ? 2 : a.content.endsWith('=') ? 1 : 0),
-    content: a.content,
+    size: a.size,
+    uploadId: a.uploadId,
     progress: 1,
     cid: a.cid,
     forward: null,
@@ -204,24 +213,97 @@ function fileFromContent(a: AttachmentContent): FileItem {
   };
 }
 
-/** A file read as base64, reporting progress. */
-export function readFile(file: File, onprogress: (p: number) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onprogress = (e) => e.lengthComputable && onprogress(e.loaded / e.total);
-    r.onerror = () => reject(r.error ?? new Error('could not read the file'));
-    r.onload = () => {
-      const url = String(r.result);
-      resolve(url.slice(url.indexOf(',') + 1));
+/**
+ * The biggest file that can be sent: a message is at most `maxMessageBytes` as sent, and an
+ * attachment grows by a third when encoded (the server's uploadLimit).
+ */
+export function fileLimit(maxMessageBytes: number): number {
+  return Math.floor((maxMessageBytes * 3) / 4);
+}
+
+/** The server's 413 message, said before a byte is sent. */
+export function tooBigText(name: string, maxMessageBytes: number): string {
+  return `"${name}" is too big: a file can be at most ${formatBytes(fileLimit(maxMessageBytes))} (a message can be at most ${formatBytes(maxMessageBytes)}, and attachments grow by a third when sent).`;
+}
+
+/** The upload was cancelled (the file removed while it uploaded). */
+export class UploadCancelled extends Error {}
+
+export interface Upload {
+  done: Promise<UploadRef>;
+  abort: () => void;
+}
+
+/**
+ * Uploads one file (the raw bytes as the body) with XMLHttpRequest, for its upload progress.
+ * Rejects with the server's message (a 413 says how big a file may be), or UploadCancelled.
+ */
+export function uploadFile(
+  file: Blob,
+  filename: string,
+  contentType: string,
+  onprogress: (sent: number, total: number) => void
+): Upload {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise<UploadRef>((resolve, reject) => {
+    xhr.open('POST', `/api/uploads?filename=${encodeURIComponent(filename)}`);
+    xhr.setRequestHeader('content-type', contentType || 'application/octet-stream');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onprogress(e.loaded, e.total);
     };
-    r.readAsDataURL(file);
+    xhr.onload = () => {
+      let body: {
+        id?: string;
+        filename?: string;
+        contentType?: string;
+        size?: number;
+        error?: { message?: string };
+      } = {};
+      try {
+        body = JSON.parse(xhr.responseText || '{}');
+      } catch {
+        // not JSON: a proxy's page; the status says enough
+      }
+      if (xhr.status === 201 && body.id)
+        resolve({
+          uploadId: body.id,
+          filename: body.filename ?? filename,
+          contentType: body.contentType ?? contentType,
+          size: body.size ?? file.size,
+          cid: null
+        });
+      else
+        reject(
+          new Error(
+            body.error?.message ??
+              (xhr.status === 413
+                ? `"${filename}" is too big to send.`
+                : `The server refused the file (HTTP ${xhr.status}). Try again.`)
+          )
+        );
+    };
+    xhr.onerror = () =>
+      reject(
+        new Error('The upload broke off (is the connection down?). Remove the file and attach it again.')
+      );
+    xhr.onabort = () => reject(new UploadCancelled('cancelled'));
+    xhr.send(file);
   });
+  return { done, abort: () => xhr.abort() };
 }
 
 export function bytesText(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Drops an upload on the server (a file removed before it was ever saved in a draft). */
+function dropUpload(uploadId: string): Promise<void> {
+  return fetch(uploadUrl(uploadId), { method: 'DELETE' }).then(
+    () => {},
+    () => {} // pruned later anyway
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,11 +337,15 @@ export class Draft {
   saveState = $state<'clean' | 'dirty' | 'saving' | 'saved' | 'error'>('clean');
   saveError = $state<string | null>(null);
   sending = $state(false);
+  /** Send was pressed while files were still uploading: it goes once they are up */
+  waitingForUploads = $state(false);
   sendError = $state<string | null>(null);
   fieldErrors = $state<Record<string, string>>({});
   /** bumped when the editor must take html from here (opened, switched mode) */
   loadSeq = $state(0);
   private filesChanged = true;
+  /** uploads running, by file key */
+  private uploads = new Map<string, Upload>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private saving: Promise<void> | null = null;
   closed = false;
@@ -306,13 +392,8 @@ export class Draft {
   }
 
   private attachmentsPayload(inline: FileItem[]) {
-    const files = this.files.filter((f) => !f.forward && (!f.cid || inline.includes(f)) && f.content);
-    return files.map((f) => ({
-      filename: f.filename,
-      contentType: f.contentType || 'application/octet-stream',
-      content: f.content!,
-      cid: f.cid
-    }));
+    const files = this.files.filter((f) => !f.forward && (!f.cid || inline.includes(f)) && f.uploadId);
+    return files.map((f) => ({ uploadId: f.uploadId!, cid: f.cid }));
   }
 
   private common(forSend: boolean) {
@@ -330,8 +411,9 @@ export class Draft {
     };
   }
 
-  get reading(): boolean {
-    return this.files.some((f) => f.content === null && !f.forward && !f.error);
+  /** Some file is still uploading. */
+  get uploading(): boolean {
+    return this.files.some((f) => f.uploadId === null && !f.forward && !f.error);
   }
 
   /** Autosave now (also on close). Keeps the composer's text whatever the server answers. */
@@ -339,7 +421,7 @@ export class Draft {
     clearTimeout(this.timer);
     if (this.saving) await this.saving;
     if (this.closed || this.outboxId || this.saveState === 'clean' || this.saveState === 'saved') return;
-    if (this.reading) {
+    if (this.uploading) {
       this.timer = setTimeout(() => void this.save(), 500);
       return;
     }
@@ -389,13 +471,30 @@ export class Draft {
       if (bad) problems[k] = bad;
     }
     if (!this.to.length && !this.cc.length && !this.bcc.length) problems.to = 'Add at least one recipient.';
-    if (this.reading) this.sendError = 'Wait until the attachments are read.';
     this.fieldErrors = problems;
-    if (Object.keys(problems).length || this.reading) return false;
-    clearTimeout(this.timer);
-    if (this.saving) await this.saving;
+    if (Object.keys(problems).length) return false;
+    const failed = this.files.filter((f) => f.error && !f.forward);
+    if (failed.length) {
+      this.sendError = `${failed.map((f) => `"${f.filename}"`).join(', ')} could not be attached (see the file). Remove it to send without it.`;
+      return false;
+    }
     this.sending = true;
     this.sendError = null;
+    if (this.uploading) {
+      // Send waits for the uploads still running (the button says so)
+      this.waitingForUploads = true;
+      await Promise.allSettled([...this.uploads.values()].map((u) => u.done));
+      this.waitingForUploads = false;
+      if (this.closed) return false;
+      const broken = this.files.filter((f) => f.error && !f.forward);
+      if (broken.length || this.uploading) {
+        this.sending = false;
+        this.sendError = `${broken.map((f) => `"${f.filename}"`).join(', ') || 'A file'} could not be uploaded (see the file). Remove it, or attach it again, then send.`;
+        return false;
+      }
+    }
+    clearTimeout(this.timer);
+    if (this.saving) await this.saving;
     const payload = {
       ...this.common(true),
       to: this.to,
@@ -441,49 +540,77 @@ export class Draft {
   /** Adds files: images into the text (when asked and in rich mode), the rest as attachments. */
   async addFiles(list: FileList | File[], inline: boolean, insertImage?: (src: string, cid: string) => void) {
     const max = this.owner.identity?.maxMessageBytes ?? 25 * 1024 * 1024;
+    const started: Promise<void>[] = [];
     for (const file of Array.from(list)) {
-      const total = this.files.reduce((n, f) => n + f.size, 0) + file.size;
-      // base64 makes every attachment a third bigger on the wire
-      if (Math.ceil((total * 4) / 3) > max) {
-        toasts.error(
-          `"${file.name}" is too big to send: a message can be at most ${bytesText(max)} (attachments grow by a third when sent).`
-        );
-        continue;
-      }
       const image = inline && !this.plain && /^image\/(png|jpe?g|gif|webp)$/.test(file.type);
       const item: FileItem = {
         key: crypto.randomUUID(),
         filename: file.name || (image ? 'image.png' : 'file'),
         contentType: file.type || 'application/octet-stream',
         size: file.size,
-        content: null,
+        uploadId: null,
         progress: 0,
         cid: image ? newCid() : null,
         forward: null,
         error: null
       };
-      this.files = [...this.files, item];
-      const live = () => this.files.find((f) => f.key === item.key);
-      try {
-        const content = await readFile(file, (p) => {
-          const f = live();
-          if (f) f.progress = p;
-        });
-        const f = live();
-        if (!f) continue;
-        f.content = content;
-        f.progress = 1;
-        if (image && insertImage) insertImage(`data:${item.contentType};base64,${content}`, item.cid!);
-      } catch (e) {
-        const f = live();
-        if (f) f.error = `Could not read the file: ${(e as Error).message}`;
+      // refused here, before a byte is sent: the file shows why, nothing else changes
+      const others = this.files.reduce((n, f) => n + (f.error ? 0 : f.size), 0);
+      if (file.size > fileLimit(max)) item.error = tooBigText(item.filename, max);
+      else if (Math.ceil(((others + file.size) * 4) / 3) > max)
+        item.error = `With the other files this is too big to send: a message can be at most ${formatBytes(max)} (attachments grow by a third when sent).`;
+      if (item.error) {
+        item.cid = null; // shown in the list (with its message), never in the text
+        this.files = [...this.files, item];
+        continue;
       }
+      this.files = [...this.files, item];
+      started.push(this.upload(file, item, image ? insertImage : undefined));
+    }
+    await Promise.all(started);
+  }
+
+  private async upload(file: File, item: FileItem, insertImage?: (src: string, cid: string) => void) {
+    const live = () => this.files.find((f) => f.key === item.key);
+    const up = uploadFile(file, item.filename, item.contentType, (sent, total) => {
+      const f = live();
+      if (f && total) f.progress = sent / total;
+    });
+    this.uploads.set(item.key, up);
+    try {
+      const ref = await up.done;
+      const f = live();
+      if (!f) {
+        // removed meanwhile: the server copy goes too
+        void dropUpload(ref.uploadId);
+        return;
+      }
+      f.uploadId = ref.uploadId;
+      f.size = ref.size;
+      f.progress = 1;
+      if (f.cid && insertImage) insertImage(uploadUrl(ref.uploadId), f.cid);
       this.touch(true);
+    } catch (e) {
+      if (e instanceof UploadCancelled) return;
+      const f = live();
+      if (f) {
+        f.error = (e as Error).message;
+        f.cid = null; // an image that did not upload is listed with its error
+      }
+    } finally {
+      this.uploads.delete(item.key);
     }
   }
 
+  /** Removes a file: an upload still running is cancelled, one done is dropped on the server. */
   removeFile(key: string): void {
-    this.files = this.files.filter((f) => f.key !== key);
+    const f = this.files.find((x) => x.key === key);
+    this.uploads.get(key)?.abort();
+    this.uploads.delete(key);
+    this.files = this.files.filter((x) => x.key !== key);
+    if (f?.error) this.sendError = null; // it was what stood in the way
+    // after a save that may still be sending it (the next save goes without it)
+    if (f?.uploadId) void (this.saving ?? Promise.resolve()).then(() => dropUpload(f.uploadId!));
     this.touch(true);
   }
 
@@ -520,6 +647,8 @@ export class Draft {
   dispose(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    for (const u of this.uploads.values()) u.abort();
+    this.uploads.clear();
   }
 }
 
@@ -607,7 +736,7 @@ export class ComposeState {
           filename: f.filename,
           contentType: f.contentType,
           size: f.size,
-          content: null,
+          uploadId: null,
           progress: 1,
           cid: f.inline ? f.cid : null,
           forward: { messageId: f.messageId, attachmentId: f.attachmentId },
@@ -626,7 +755,7 @@ export class ComposeState {
     this.busy = 'Opening the draft…';
     try {
       const d = await trpc.compose.openDraft.query({ accountId, messageId });
-      const files = d.attachments.map(fileFromContent);
+      const files = d.attachments.map(fileFromUpload);
       await this.start(accountId, {
         to: d.to,
         cc: d.cc,
@@ -644,7 +773,7 @@ export class ComposeState {
             filename: f.filename,
             contentType: f.contentType,
             size: f.size,
-            content: null,
+            uploadId: null,
             progress: 1,
             cid: f.inline ? f.cid : null,
             forward: { messageId: f.messageId, attachmentId: f.attachmentId },
@@ -675,11 +804,11 @@ export class ComposeState {
       inReplyTo: string | null;
       references: string[];
       answers?: string | null;
-      attachmentContents: AttachmentContent[];
+      uploads: UploadRef[];
     },
     outboxId: string | null = null
   ): Promise<void> {
-    const files = draft.attachmentContents.map(fileFromContent);
+    const files = draft.uploads.map(fileFromUpload);
     await this.start(draft.accountId, {
       to: draft.to.map(formatAddr),
       cc: draft.cc.map(formatAddr),

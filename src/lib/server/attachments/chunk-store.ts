@@ -2,7 +2,8 @@
 // Bytes through its query layer as encoded strings, which for a 20 MB attachment made ~60 MB of
 // short-lived strings and buffers per download in the worker (measured); node-postgres sends a
 // Buffer parameter as binary and parses a bytea result straight into a Buffer.
-import pg from 'pg';
+import type pg from 'pg';
+import { pgPool, type Db } from '../db.js';
 
 export class ChunkStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -25,22 +26,11 @@ export class ChunkStore {
   }
 }
 
-const stores = new Map<string, ChunkStore>();
+const stores = new WeakMap<Db, ChunkStore>();
 
-/** One small pool per process (and database), made on first use; it never keeps a process alive. */
-export function chunkStore(databaseUrl: string): ChunkStore {
-  let s = stores.get(databaseUrl);
-  if (!s) {
-    const pool = new pg.Pool({
-      connectionString: databaseUrl,
-      max: 4,
-      idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: 5_000,
-      allowExitOnIdle: true
-    });
-    pool.on('error', () => {}); // an idle connection that broke is replaced on the next query
-    s = new ChunkStore(pool);
-    stores.set(databaseUrl, s);
-  }
+/** The chunk store over the client's own connection pool (see pgPool). */
+export function chunkStore(db: Db): ChunkStore {
+  let s = stores.get(db);
+  if (!s) stores.set(db, (s = new ChunkStore(pgPool(db))));
   return s;
 }

@@ -65,7 +65,7 @@ async function streamPart(
 ): Promise<Response> {
   try {
     const row = await requestPart(deps, target);
-    const { size, body } = await openPart(deps.db, chunkStore(deps.env.DATABASE_URL), row.id, {
+    const { size, body } = await openPart(deps.db, chunkStore(deps.db), row.id, {
       onError: (err) =>
         deps.log.warn({ err, messageId: target.messageId, part: target.part }, 'download broke off')
     });

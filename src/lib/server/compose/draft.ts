@@ -16,29 +16,19 @@ const msgId = z.string().transform((v, ctx) => {
   return id;
 });
 
-const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
+/**
+ * A file of the message, by the id POST /api/uploads gave it (the bytes never travel in the
+ * JSON); the server reads it back for this tenant and user only.
+ */
 export const attachmentInput = z.object({
-  filename: z
-    .string()
-    .min(1, 'An attachment needs a file name.')
-    .max(255, 'A file name is too long (255 characters at most).')
-    // eslint-disable-next-line no-control-regex
-    .transform((s) => s.replace(/[\x00-\x1f\x7f/\\]+/g, '_')),
-  contentType: z
-    .string()
-    .regex(/^[\w.+-]+\/[\w.+-]+$/, 'Not a content type (like image/png).')
-    .default('application/octet-stream'),
-  /** the file's bytes, base64 */
-  content: z
-    .string()
-    .refine((s) => s.length % 4 === 0 && base64.test(s), 'An attachment is not valid base64.'),
+  uploadId: z.uuid({ error: 'Not an upload id: attach the file again.' }),
   /** set for an image the HTML shows with <img src="cid:..."> */
   cid: z
     .string()
     .regex(/^[\w.@+-]{1,200}$/, 'Not a valid content id.')
     .nullish()
 });
+export type AttachmentInput = z.output<typeof attachmentInput>;
 
 /** Fields of compose.send besides accountId. */
 export const sendFieldsSchema = z.object({
@@ -50,7 +40,7 @@ export const sendFieldsSchema = z.object({
   html: z.string().max(10_000_000, 'The message is too long.').nullish(),
   inReplyTo: msgId.nullish(),
   references: z.array(msgId).max(200).default([]),
-  /** files sent with the message (uploads by id come with the composer) */
+  /** files sent with the message, uploaded before (POST /api/uploads) */
   attachments: z.array(attachmentInput).max(100, 'At most 100 attachments.').default([]),
   /** attachments of a stored message sent along (a forward): read from the PartCache */
   forward: z
@@ -99,7 +89,11 @@ export const storedDraftSchema = z.object({
 });
 export type StoredDraft = z.output<typeof storedDraftSchema>;
 
-export function toStoredDraft(f: SendFields, from: Recipient, attachmentSizes: number[]): StoredDraft {
+export function toStoredDraft(
+  f: SendFields,
+  from: Recipient,
+  files: { filename: string; contentType: string; size: number; cid?: string | null }[]
+): StoredDraft {
   return {
     from,
     to: f.to,
@@ -110,10 +104,10 @@ export function toStoredDraft(f: SendFields, from: Recipient, attachmentSizes: n
     html: f.html ?? null,
     inReplyTo: f.inReplyTo ?? null,
     references: f.references,
-    attachments: f.attachments.map((a, i) => ({
+    attachments: files.map((a) => ({
       filename: a.filename,
       contentType: a.contentType,
-      size: attachmentSizes[i] ?? 0,
+      size: a.size,
       cid: a.cid ?? null
     })),
     sendAt: f.sendAt ? f.sendAt.toISOString() : null,

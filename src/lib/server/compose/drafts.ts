@@ -22,6 +22,7 @@ import { composeMessage, formatBytes, normalizeMessageId, type ComposeAttachment
 import { bodyForQuote, loadBody } from './template.js';
 import { fromIdentity, type SendingAccount } from './outbox.js';
 import { enqueueDraftSync } from './draft-queue.js';
+import { loadUploads, uploadsFromFiles, type UploadRef } from './uploads.js';
 
 export interface DraftDeps {
   db: Db;
@@ -57,7 +58,7 @@ export const saveDraftSchema = z.object({
     .array(z.object({ messageId: z.uuid(), attachmentId: z.uuid() }))
     .max(100)
     .default([]),
-  /** the files; left out: the same as the last save (the composer sends them only when they change) */
+  /** the files, by upload id; left out: the same as the last save (sent only when they change) */
   attachments: z.array(attachmentInput).max(100, 'At most 100 attachments.').optional(),
   /** first save of a draft opened from the Drafts folder that another program wrote: replaces it */
   adopts: z.uuid().nullish()
@@ -96,7 +97,8 @@ export interface OpenedDraft extends DraftContent {
   accountId: string;
   /** a draft written by another program: pass as `adopts` with the first save */
   adopts: string | null;
-  attachments: { filename: string; contentType: string; cid: string | null; content: string }[];
+  /** the uploaded (not forwarded) files, as fresh uploads to send again by id */
+  attachments: UploadRef[];
 }
 
 export const draftMessageId = (draftId: string, version: number, fromAddress: string) =>
@@ -162,17 +164,15 @@ export async function saveDraft(
   const acct = { tenantId: scope.tenantId, accountId: account.id };
   const forward: ForwardedPart[] = await describeParts(db, acct, input.forward);
   const before = existing ? contentSchema.parse(existing.content) : null;
+  const id = existing?.id ?? randomUUID();
   let files: ComposeAttachment[];
   if (existing && input.attachments === undefined && before && sameRefs(before.forward, forward))
     files = await attachmentsOf(existing.raw);
   else {
     const uploaded: ComposeAttachment[] = input.attachments
-      ? input.attachments.map((a) => ({
-          filename: a.filename,
-          contentType: a.contentType,
-          content: Buffer.from(a.content, 'base64'),
-          cid: a.cid ?? null
-        }))
+      ? await loadUploads(deps, { tenantId: scope.tenantId, userId: scope.userId }, input.attachments, {
+          draftId: id
+        })
       : existing
         ? await uploadedOf(existing.raw, before)
         : [];
@@ -180,7 +180,6 @@ export async function saveDraft(
     files = [...uploaded, ...fwd];
   }
   const from = fromIdentity(account, scope.userName);
-  const id = existing?.id ?? randomUUID();
   const version = (existing?.version ?? 0) + 1;
   const composed = await composeMessage({
     from,
@@ -256,11 +255,13 @@ async function uploadedOf(raw: Uint8Array, before: DraftContent | null): Promise
   return fwd.length ? all.slice(0, Math.max(0, all.length - fwd.length)) : all;
 }
 
-function toOpened(
-  row: { id: string; version: number; accountId: string; content: unknown },
-  files: ComposeAttachment[]
-): OpenedDraft {
+async function toOpened(
+  deps: Pick<DraftDeps, 'db' | 'env'>,
+  scope: DraftScope,
+  row: { id: string; version: number; accountId: string; content: unknown; raw: Uint8Array }
+): Promise<OpenedDraft> {
   const c = contentSchema.parse(row.content);
+  const files = await attachmentsOf(row.raw);
   const uploaded = c.forward.length ? files.slice(0, Math.max(0, files.length - c.forward.length)) : files;
   return {
     ...c,
@@ -268,27 +269,27 @@ function toOpened(
     version: row.version,
     accountId: row.accountId,
     adopts: null,
-    attachments: uploaded.map((a) => ({
-      filename: a.filename,
-      contentType: a.contentType,
-      cid: a.cid ?? null,
-      content: a.content.toString('base64')
-    }))
+    attachments: await uploadsFromFiles(
+      deps,
+      { tenantId: scope.tenantId, userId: scope.userId },
+      uploaded,
+      row.id
+    )
   };
 }
 
 export async function getDraft(
-  db: Db,
+  deps: Pick<DraftDeps, 'db' | 'env'>,
   scope: DraftScope,
   accountId: string,
   draftId: string
 ): Promise<OpenedDraft> {
-  const row = await db.draft.findFirst({
+  const row = await deps.db.draft.findFirst({
     where: { id: draftId, tenantId: scope.tenantId, userId: scope.userId, accountId, deletedAt: null },
     select: { id: true, version: true, accountId: true, content: true, raw: true }
   });
   if (!row) throw new AppError('NOT_FOUND', 'That draft does not exist any more (it may have been sent).');
-  return toOpened(row, await attachmentsOf(row.raw));
+  return toOpened(deps, scope, row);
 }
 
 const text = (v: unknown): string[] =>
@@ -326,7 +327,7 @@ export async function openDraftMessage(
       select: { id: true, version: true, accountId: true, content: true, raw: true, deletedAt: true }
     });
     if (row?.deletedAt) throw new AppError('NOT_FOUND', 'This draft has already been sent or discarded.');
-    if (row) return toOpened(row, await attachmentsOf(row.raw));
+    if (row) return toOpened(deps, scope, row);
   }
   const body = await loadBody(deps, { ...account, tenantId: scope.tenantId }, m.id);
   const { html, text: plain } = bodyForQuote(body, true);
@@ -354,12 +355,7 @@ export async function openDraftMessage(
     version: 0,
     accountId: account.id,
     adopts: m.id,
-    attachments: parts.map((a) => ({
-      filename: a.filename,
-      contentType: a.contentType,
-      cid: a.cid ?? null,
-      content: a.content.toString('base64')
-    }))
+    attachments: await uploadsFromFiles(deps, { tenantId: scope.tenantId, userId: scope.userId }, parts)
   };
 }
 

@@ -111,7 +111,7 @@ export async function loadParts(
     select: { id: true, part: true }
   });
   const partOf = new Map(rows.map((r) => [r.id, r.part]));
-  const chunks = chunkStore(deps.env.DATABASE_URL);
+  const chunks = chunkStore(deps.db);
   const out: (ComposeAttachment & { attachmentId: string })[] = [];
   for (const p of parts) {
     const row = await requestPart(deps, {

@@ -112,15 +112,4 @@ export function withBccHeader(raw: Buffer, bcc: Recipient[]): Buffer {
   return Buffer.concat([Buffer.from(line + '\r\n'), raw]);
 }
 
-/** 26214400 → "25 MB", 1536 → "1.5 KB". */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  const units = ['KB', 'MB', 'GB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
-}
+export { formatBytes } from '../../format-bytes.js';

@@ -19,6 +19,7 @@ import { dropSendJob, scheduleSend } from './queue.js';
 import { giveBackSend, takeSend, type SendLimitOptions } from './rate-limit.js';
 import { loadParts } from './forward-parts.js';
 import { enqueueDraftSync } from './draft-queue.js';
+import { loadUploads, uploadsFromFiles, type UploadRef } from './uploads.js';
 
 export interface OutboxDeps {
   db: Db;
@@ -145,8 +146,16 @@ export async function sendMessage(
   const forwarded = f.forward.length
     ? await loadParts({ db, env, producer: deps.producer! }, scopeAcct, f.forward)
     : [];
+  const uploaded = await loadUploads({ db, env }, scope, f.attachments, {
+    otherBytes: forwarded.reduce((n, a) => n + a.content.length, 0)
+  });
   const files = [
-    ...f.attachments.map((a) => ({ ...a, bytes: Buffer.from(a.content, 'base64') })),
+    ...uploaded.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      cid: a.cid,
+      bytes: a.content
+    })),
     ...forwarded.map((a) => ({
       filename: a.filename,
       contentType: a.contentType,
@@ -202,9 +211,9 @@ export async function sendMessage(
   await takeSend(deps.redis, limits(env), scope.userId);
   const draft = {
     ...toStoredDraft(
-      { ...f, to, cc, bcc, answers, attachments: files.map((a) => ({ ...a, content: '' })) },
+      { ...f, to, cc, bcc, answers },
       from,
-      files.map((a) => a.bytes.length)
+      files.map((a) => ({ ...a, size: a.bytes.length }))
     ),
     replyTo: replyTo.map((r) => ({ name: r.name, address: r.address }))
   };
@@ -283,27 +292,36 @@ async function cancelRow(db: Pick<Db, 'outboxMessage'>, scope: Scope, outboxId: 
 
 export interface DraftForComposer extends StoredDraft {
   accountId: string;
-  attachmentContents: { filename: string; contentType: string; cid: string | null; content: string }[];
+  /** the attachments, as fresh uploads made from the stored message (sent again by id) */
+  uploads: UploadRef[];
 }
 
 /** The draft as the composer needs it again, attachments included (read back from the message). */
-export async function draftOf(row: {
-  accountId: string;
-  draft: unknown;
-  raw: Uint8Array;
-}): Promise<DraftForComposer> {
+export async function draftOf(
+  deps: Pick<OutboxDeps, 'db' | 'env'>,
+  scope: Scope,
+  row: {
+    accountId: string;
+    draft: unknown;
+    raw: Uint8Array;
+  }
+): Promise<DraftForComposer> {
   const draft = readDraft(row.draft);
-  let attachmentContents: DraftForComposer['attachmentContents'] = [];
+  let uploads: UploadRef[] = [];
   if (draft.attachments.length) {
     const parsed = await simpleParser(Buffer.from(row.raw), { skipHtmlToText: true, skipTextToHtml: true });
-    attachmentContents = parsed.attachments.map((a) => ({
-      filename: a.filename ?? 'attachment',
-      contentType: a.contentType,
-      cid: a.cid ?? null,
-      content: a.content.toString('base64')
-    }));
+    uploads = await uploadsFromFiles(
+      deps,
+      scope,
+      parsed.attachments.map((a) => ({
+        filename: a.filename ?? 'attachment',
+        contentType: a.contentType,
+        cid: a.cid ?? null,
+        content: a.content
+      }))
+    );
   }
-  return { ...draft, accountId: row.accountId, attachmentContents };
+  return { ...draft, accountId: row.accountId, uploads };
 }
 
 /**
@@ -322,7 +340,7 @@ export async function cancelMessage(
   );
   if (row.wasQueued) await giveBackSend(deps.redis, limits(deps.env), scope.userId);
   await publishStatus(deps, scope.userId, outboxId, 'cancelled');
-  return { outboxId, draft: await draftOf(row) };
+  return { outboxId, draft: await draftOf(deps, scope, row) };
 }
 
 export type OutboxFilter = 'queued' | 'scheduled' | 'sending' | 'failed' | 'sent' | 'cancelled';
@@ -411,7 +429,7 @@ export async function retryMessage(deps: OutboxDeps, scope: Scope, outboxId: str
 
 /** What the user wrote in a message still in the outbox, for Edit (the row stays queued). */
 export async function outboxDraft(
-  deps: Pick<OutboxDeps, 'db'>,
+  deps: Pick<OutboxDeps, 'db' | 'env'>,
   scope: Scope,
   outboxId: string
 ): Promise<{ outboxId: string; state: OutboxState; draft: DraftForComposer }> {
@@ -420,5 +438,5 @@ export async function outboxDraft(
     select: { id: true, accountId: true, state: true, draft: true, raw: true }
   });
   if (!row) throw new AppError('NOT_FOUND', 'That message is not in your outbox (it may have been removed).');
-  return { outboxId: row.id, state: row.state, draft: await draftOf(row) };
+  return { outboxId: row.id, state: row.state, draft: await draftOf(deps, scope, row) };
 }

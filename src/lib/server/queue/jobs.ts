@@ -117,6 +117,11 @@ export const jobs = {
   'maintenance.prunePartCache': {
     queue: 'maintenance',
     payload: z.object({ requestedBy: z.string().optional() })
+  },
+  /** Deletes composer uploads no draft or composer needs any more. */
+  'maintenance.pruneUploads': {
+    queue: 'maintenance',
+    payload: z.object({ requestedBy: z.string().optional() })
   }
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
 

@@ -18,7 +18,9 @@ export const saveDraftProcedure = accountProcedure.input(saveDraftSchema).mutati
 /** A draft of this user, to continue writing it. */
 export const getDraftProcedure = accountProcedure
   .input(z.object({ draftId: z.uuid({ error: 'Not a draft id.' }) }))
-  .query(({ ctx, input }) => getDraft(ctx.db, scope(ctx), ctx.account.id, input.draftId));
+  .query(({ ctx, input }) =>
+    getDraft({ db: ctx.db, env: ctx.env }, scope(ctx), ctx.account.id, input.draftId)
+  );
 
 /** A message of the Drafts folder opened in the composer. */
 export const openDraftProcedure = accountProcedure
