@@ -1,6 +1,8 @@
 // Benchmarks of the IMAP sync against the project-local Dovecot, PostgreSQL and Redis:
 //   1. imapflow alone fetching the sync's fields of a 10,000-message INBOX (warm)
-//   2. our initial sync (syncFolders + syncFolderMessages with backfill) of that folder
+//   2. our initial sync (syncFolders + syncFolderMessages with backfill) of that folder, each
+//      run on a fresh account row; timed like the raw fetch: one untimed warm-up, then the
+//      median of three
 //   3. the first page alone (newest 200, no backfill) on a fresh account row
 //   4. new mail: SMTP accepted -> MessageCreated on the user's live channel, real worker
 //   5. worker memory per idle account: RSS of a worker before and after 200 accounts
@@ -271,13 +273,21 @@ async function initialSync(
 }
 
 const initial = await phase('initial sync', async () => {
-  const r = await initialSync('initial', { backfill: true, again: true });
-  if (r.count !== MESSAGES) throw new Error(`initial sync stored ${r.count} messages, expected ${MESSAGES}`);
+  // untimed, like the raw fetch's warm-up: the first run in this process also pays for code
+  // being compiled (ours, Prisma's query plans) and is printed as such
+  const cold = await initialSync('initial-warmup', { backfill: true });
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await initialSync(`initial${i}`, { backfill: true, again: i === 0 }));
+  for (const r of [cold, ...runs])
+    if (r.count !== MESSAGES)
+      throw new Error(`initial sync stored ${r.count} messages, expected ${MESSAGES}`);
+  const r = [...runs].sort((a, b) => a.syncMs - b.syncMs)[1]!;
   console.log(
-    `initial sync: ${Math.round(r.syncMs)} ms (folders ${Math.round(r.foldersMs)} ms, INBOX ${Math.round(r.messagesMs)} ms), ` +
-      `${Math.round((MESSAGES / r.syncMs) * 1000)} msg/s; a second pass with nothing new took ${Math.round(r.againMs)} ms`
+    `initial sync: warm-up (cold) ${Math.round(cold.syncMs)} ms, runs ${runs.map((x) => Math.round(x.syncMs)).join(', ')} ms; ` +
+      `median ${Math.round(r.syncMs)} ms (folders ${Math.round(r.foldersMs)} ms, INBOX ${Math.round(r.messagesMs)} ms), ` +
+      `${Math.round((MESSAGES / r.syncMs) * 1000)} msg/s; a second pass with nothing new took ${Math.round(runs[0]!.againMs)} ms`
   );
-  return r;
+  return { ...r, coldMs: cold.syncMs };
 });
 
 const firstPage = await phase('first page', async () => {
@@ -541,6 +551,7 @@ const results = {
   raw_fetch_ms: round(raw.ms, 1),
   initial_sync_ms: round(initial.syncMs, 1),
   initial_sync_ratio: round(initial.syncMs / raw.ms, 2),
+  initial_sync_cold_ms: round(initial.coldMs, 1),
   first_page_ms: round(firstPage.messagesMs, 1),
   deliveries: DELIVERIES,
   new_mail_p50_ms: round(pct(newMail.latencies, 50), 1),

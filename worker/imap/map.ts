@@ -6,7 +6,8 @@ import { attachmentsOf, type AttachmentInfo } from '../../src/lib/server/mail/bo
 import {
   normalizeMessageId,
   normalizeSubject,
-  parseReferences
+  parseReferences,
+  type ThreadInput
 } from '../../src/lib/server/mail/threading.js';
 import { splitFlags } from './sync.js';
 
@@ -55,6 +56,7 @@ export function messageRow(
   attachments: AttachmentInfo[] = attachmentsOf(m.bodyStructure as MessageStructureObject | undefined)
 ): MessageFields {
   const env = m.envelope;
+  const subject = (env?.subject ?? '').slice(0, 2000);
   const { flags, keywords } = splitFlags(m.flags ?? new Set());
   const internal = m.internalDate ? new Date(m.internalDate) : new Date();
   const date = env?.date ? new Date(env.date) : null;
@@ -64,8 +66,8 @@ export function messageRow(
     messageId: normalizeMessageId(env?.messageId),
     inReplyTo: normalizeMessageId(env?.inReplyTo),
     references: referencesOf(m.headers),
-    subject: (env?.subject ?? '').slice(0, 2000),
-    subjectKey: normalizeSubject(env?.subject ?? '').slice(0, 500),
+    subject,
+    subjectKey: normalizeSubject(subject).slice(0, 500),
     fromAddress: addresses(env?.from)[0] ?? undefined,
     toAddresses: addresses(env?.to),
     ccAddresses: addresses(env?.cc),
@@ -88,25 +90,14 @@ export interface PreparedMessage {
   id: string;
   uid: number;
   /** what threading needs */
-  thread: {
-    messageId: string | null;
-    inReplyTo: string | null;
-    references: string[];
-    subject: string;
-    date: Date;
-  };
-  /** the row as JSON for jsonb_populate_recordset, without threadId and the closing brace */
+  thread: ThreadInput;
+  /**
+   * the row as JSON for jsonb_populate_recordset, without the closing brace (threadId is added
+   * once known) and without the columns every row of a batch shares (tenant, account, folder,
+   * UIDVALIDITY, updatedAt: query parameters instead)
+   */
   json: string;
   attachments: AttachmentInfo[];
-}
-
-export interface RowBase {
-  tenantId: string;
-  accountId: string;
-  folderId: string;
-  uidValidity: bigint;
-  /** updatedAt of the rows, ISO */
-  now: string;
 }
 
 /**
@@ -115,16 +106,12 @@ export interface RowBase {
  * envelope and body-structure trees: those survived the wait for PostgreSQL, were promoted
  * to V8's old generation and made garbage collection a fifth of an initial sync.
  */
-export function prepareMessage(m: FetchMessageObject, base: RowBase): PreparedMessage {
+export function prepareMessage(m: FetchMessageObject): PreparedMessage {
   const attachments = attachmentsOf(m.bodyStructure as MessageStructureObject | undefined);
   const r = messageRow(m, attachments);
   const id = randomUUID();
   const json = JSON.stringify({
     id,
-    tenantId: base.tenantId,
-    accountId: base.accountId,
-    folderId: base.folderId,
-    uidValidity: base.uidValidity.toString(),
     uid: r.uid.toString(),
     modseq: r.modseq === null ? null : r.modseq.toString(),
     messageId: r.messageId,
@@ -145,8 +132,7 @@ export function prepareMessage(m: FetchMessageObject, base: RowBase): PreparedMe
     seen: r.seen,
     flagged: r.flagged,
     hasAttachments: r.hasAttachments,
-    bodyStructure: r.bodyStructure ?? null,
-    updatedAt: base.now
+    bodyStructure: r.bodyStructure ?? null
   });
   return {
     id,
@@ -156,7 +142,10 @@ export function prepareMessage(m: FetchMessageObject, base: RowBase): PreparedMe
       inReplyTo: r.inReplyTo,
       references: r.references,
       subject: r.subject,
-      date: r.date ?? r.internalDate
+      date: r.date ?? r.internalDate,
+      // as messageRow normalised them; the column's key is cut at 500 characters, this one not
+      normalized: true,
+      subjectKey: r.subjectKey.length < 500 ? r.subjectKey : normalizeSubject(r.subject)
     },
     json: json.slice(0, -1),
     attachments

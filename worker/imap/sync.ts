@@ -6,7 +6,7 @@ import type { FetchMessageObject, FetchQueryObject, ImapFlow, ListResponse } fro
 import type { Logger } from 'pino';
 import { pgPool, type Db } from '../../src/lib/server/db.js';
 import type { LiveEvent } from '../../src/lib/server/realtime/events.js';
-import { prepareMessage, type PreparedMessage, type RowBase } from './map.js';
+import { prepareMessage, type PreparedMessage } from './map.js';
 import { assignThreads, rethreadAccount, type Threadable } from './threads.js';
 import { byFolderOrder } from '../../src/lib/server/mail/folder-order.js';
 import { newThreadId } from '../../src/lib/server/mail/threading.js';
@@ -176,7 +176,16 @@ export async function syncFolderMessages(
     let maxUid = Number(local._max.uid ?? 0);
     for (const u of movedOut) maxUid = Math.max(maxUid, u);
 
-    // 1. new messages (on a first sync: the newest page)
+    // 1. new messages (on a first sync: the newest page). A first sync writes that page while
+    // the backfill below already asks IMAP for the rest: nothing there reads it, and the
+    // backfill's own writes wait for it.
+    let firstWrite: Promise<number> | null = null;
+    let firstMin: number | null = null;
+    const settleFirstWrite = async () => {
+      const w = firstWrite;
+      firstWrite = null;
+      if (w) result.added += await w;
+    };
     if (mb.exists > 0) {
       let range: string;
       let byUid = true;
@@ -184,9 +193,14 @@ export async function syncFolderMessages(
         range = `${Math.max(1, mb.exists - firstPage + 1)}:*`;
         byUid = false;
       } else range = `${maxUid + 1}:*`;
-      const fetched = await fetchAll(client, range, byUid, rowBase(account, folder.id, uidValidity));
+      const fetched = await fetchAll(client, range, byUid);
       const fresh = fetched.filter((m) => m.uid > maxUid && !movedOut.has(m.uid));
-      result.added += await insertMessages(db, account, folder.id, fresh, deps);
+      const write = insertMessages(db, account, folder.id, uidValidity, fresh, deps);
+      if (maxUid === 0 && fresh.length) {
+        write.catch(() => {}); // awaited below; this only keeps a failure from going unhandled
+        firstWrite = write;
+        firstMin = Math.min(...fresh.map((m) => m.uid));
+      } else result.added += await write;
     }
 
     // 2. flag changes and expunges among what we already had
@@ -225,8 +239,10 @@ export async function syncFolderMessages(
     }
 
     // 3. backfill older messages, newest first, in chunks
-    const storedMin = (await db.message.aggregate({ where: { ...scope, uidValidity }, _min: { uid: true } }))
-      ._min.uid;
+    const storedMin =
+      firstMin !== null
+        ? firstMin // the page being written: nothing was stored before it
+        : (await db.message.aggregate({ where: { ...scope, uidValidity }, _min: { uid: true } }))._min.uid;
     let minUid = storedMin === null ? Number.MAX_SAFE_INTEGER : Number(storedMin);
     for (const u of movedOut) minUid = Math.min(minUid, u);
     if (minUid > 1 && minUid !== Number.MAX_SAFE_INTEGER) {
@@ -238,33 +254,51 @@ export async function syncFolderMessages(
         // the next chunk is fetched from IMAP while this one is written to PostgreSQL
         // a chunk is a contiguous stretch of the (descending) uid list: ask for it as a range
         // ("lo:hi"), not a list of a thousand numbers, and keep only the uids it was about
-        const base = rowBase(account, folder.id, uidValidity);
         const fetchChunk = async (i: number) => {
           const uids = older.slice(i, i + chunk);
           const want = new Set(uids);
-          const got = await fetchAll(client, `${uids.at(-1)}:${uids[0]}`, true, base);
+          const got = await fetchAll(client, `${uids.at(-1)}:${uids[0]}`, true);
           return got.filter((m) => want.has(m.uid));
         };
         // what the backfill stored, kept for the re-threading below (no need to read it back)
         const stored: Threadable[] = [];
+        const scope = { tenantId: account.tenantId, accountId: account.id };
         let next: Promise<PreparedMessage[]> | null = fetchChunk(0);
         try {
           for (let i = 0; next; i += chunk) {
             const fetched: PreparedMessage[] = await next;
             next = i + chunk < older.length ? fetchChunk(i + chunk) : null;
-            result.added += await insertMessages(db, account, folder.id, fetched, deps, {
+            await settleFirstWrite();
+            if (next) {
+              result.added += await insertMessages(db, account, folder.id, uidValidity, fetched, deps, {
+                quiet: true,
+                stored
+              });
+              continue;
+            }
+            // the last chunk: the whole account is re-threaded while PostgreSQL writes it (its
+            // rows go into the threading as written; the thread ids are stored once it is in)
+            const threads = provisionalThreads(fetched);
+            const write = insertMessages(db, account, folder.id, uidValidity, fetched, deps, {
               quiet: true,
-              stored
+              threads
             });
+            write.catch(() => {}); // awaited below; this only keeps a failure from going unhandled
+            const known = [
+              ...stored,
+              ...fetched.map((m) => ({ key: m.id, ...m.thread, threadId: threads.get(m.id)! }))
+            ];
+            await rethreadAccount(db, scope, known, write);
+            result.added += await write;
           }
         } finally {
           // a write that failed leaves a fetch in flight: wait for it, its error is not ours
           await next?.catch(() => {});
         }
-        await rethreadAccount(db, { tenantId: account.tenantId, accountId: account.id }, stored);
       }
     }
 
+    await settleFirstWrite();
     await db.folder.update({
       where: { id: folder.id },
       data: {
@@ -290,36 +324,27 @@ export async function syncFolderMessages(
   }
 }
 
-function rowBase(account: SyncAccount, folderId: string, uidValidity: bigint): RowBase {
-  return {
-    tenantId: account.tenantId,
-    accountId: account.id,
-    folderId,
-    uidValidity,
-    now: new Date().toISOString()
-  };
-}
-
-async function fetchAll(
-  client: ImapFlow,
-  range: string,
-  byUid: boolean,
-  base: RowBase
-): Promise<PreparedMessage[]> {
+async function fetchAll(client: ImapFlow, range: string, byUid: boolean): Promise<PreparedMessage[]> {
   const out: PreparedMessage[] = [];
   // no other command may run inside this loop (imapflow's rule): collect, then write. Each
   // message is turned into its row at once (pure CPU, no I/O), so the FETCH result dies young.
-  for await (const m of client.fetch(range, FETCH_QUERY, { uid: byUid })) out.push(prepareMessage(m, base));
+  for await (const m of client.fetch(range, FETCH_QUERY, { uid: byUid })) out.push(prepareMessage(m));
   return out;
+}
+
+/** Thread ids from each message alone (its root Message-ID), before any threading pass. */
+function provisionalThreads(fetched: PreparedMessage[]): Map<string, string> {
+  return new Map(fetched.map((m) => [m.id, newThreadId(m.thread)]));
 }
 
 async function insertMessages(
   db: Db,
   account: SyncAccount,
   folderId: string,
+  uidValidity: bigint,
   fetched: PreparedMessage[],
   deps: SyncDeps,
-  opts: { quiet?: boolean; stored?: Threadable[] } = {}
+  opts: { quiet?: boolean; stored?: Threadable[]; threads?: Map<string, string> } = {}
 ): Promise<number> {
   if (!fetched.length) return 0;
   const scope = { tenantId: account.tenantId, accountId: account.id };
@@ -327,37 +352,13 @@ async function insertMessages(
   // new mail joins its stored conversation at once; a backfill chunk gets the thread its root
   // Message-ID names (no queries, no threading pass) and the whole account is re-threaded once
   // when the backfill is done
-  const threads = opts.quiet
-    ? new Map(fetched.map((m) => [m.id, newThreadId(m.thread)]))
-    : await assignThreads(db, scope, threadable);
-  const inserted = new Set(await insertRows(db, fetched, threads));
+  const threads =
+    opts.threads ?? (opts.quiet ? provisionalThreads(fetched) : await assignThreads(db, scope, threadable));
+  const inserted = new Set(await insertRows(db, { ...scope, folderId, uidValidity }, fetched, threads));
   if (!inserted.size) return 0;
   if (opts.stored)
     for (const t of threadable)
       if (inserted.has(t.key)) opts.stored.push({ ...t, threadId: threads.get(t.key)! });
-  const attachments = fetched.flatMap((m) =>
-    inserted.has(m.id)
-      ? m.attachments.map((a) => ({
-          tenantId: account.tenantId,
-          messageId: m.id,
-          part: a.part,
-          filename: a.filename,
-          contentType: a.contentType,
-          size: a.size,
-          contentId: a.contentId,
-          inline: a.inline
-        }))
-      : []
-  );
-  if (attachments.length)
-    await pgPool(db).query(
-      `INSERT INTO "Attachment" (id, "tenantId", "messageId", part, filename, "contentType", size, "contentId", inline)
-       SELECT gen_random_uuid(), a."tenantId", a."messageId", a.part, a.filename, a."contentType", a.size,
-              a."contentId", a.inline
-         FROM jsonb_populate_recordset(NULL::"Attachment", $1::jsonb) a
-       ON CONFLICT DO NOTHING`,
-      [JSON.stringify(attachments)]
-    );
   if (!opts.quiet)
     await deps.publish({
       type: 'MessageCreated',
@@ -400,22 +401,64 @@ const COLUMNS = [
   'bodyStructure',
   'updatedAt'
 ] as const;
+// the columns every row of a batch shares come as parameters, the rest from the JSON
+const SHARED: Record<string, string> = {
+  tenantId: '$2::uuid',
+  accountId: '$3::uuid',
+  folderId: '$4::uuid',
+  uidValidity: '$5::bigint',
+  // timestamp columns hold UTC (as Prisma writes them), whatever the session's time zone
+  updatedAt: "(now() AT TIME ZONE 'UTC')"
+};
+// and the attachments of the rows actually inserted, in the same statement (one round trip)
 const INSERT_SQL = `
-  INSERT INTO "Message" (${COLUMNS.map((c) => `"${c}"`).join(', ')})
-  SELECT ${COLUMNS.map((c) => `r."${c}"`).join(', ')}
-    FROM jsonb_populate_recordset(NULL::"Message", $1::jsonb) r
-  ON CONFLICT DO NOTHING
-  RETURNING id`;
+  WITH ins AS (
+    INSERT INTO "Message" (${COLUMNS.map((c) => `"${c}"`).join(', ')})
+    SELECT ${COLUMNS.map((c) => SHARED[c] ?? `r."${c}"`).join(', ')}
+      FROM jsonb_populate_recordset(NULL::"Message", $1::jsonb) r
+    ON CONFLICT DO NOTHING
+    RETURNING id
+  ), att AS (
+    INSERT INTO "Attachment" (id, "tenantId", "messageId", part, filename, "contentType", size, "contentId", inline)
+    SELECT gen_random_uuid(), $2::uuid, a."messageId", a.part, a.filename, a."contentType", a.size,
+           a."contentId", a.inline
+      FROM jsonb_populate_recordset(NULL::"Attachment", $6::jsonb) a JOIN ins ON ins.id = a."messageId"
+    ON CONFLICT DO NOTHING
+  )
+  SELECT id FROM ins`;
 
 /**
- * One INSERT for a whole batch (a JSON array expanded by PostgreSQL), sent through
+ * One INSERT for a whole batch (a JSON array expanded by PostgreSQL), with its attachments, sent through
  * node-postgres: several times faster than Prisma's createMany, which was three quarters of an
  * initial sync. Rows another pass stored first (same folder, UIDVALIDITY and uid) are skipped;
  * returns the ids inserted.
  */
-async function insertRows(db: Db, rows: PreparedMessage[], threads: Map<string, string>): Promise<string[]> {
+async function insertRows(
+  db: Db,
+  batch: { tenantId: string; accountId: string; folderId: string; uidValidity: bigint },
+  rows: PreparedMessage[],
+  threads: Map<string, string>
+): Promise<string[]> {
   const json = `[${rows.map((r) => `${r.json},"threadId":${JSON.stringify(threads.get(r.id) ?? null)}}`).join(',')}]`;
-  const out = await pgPool(db).query<{ id: string }>(INSERT_SQL, [json]);
+  const attachments = rows.flatMap((r) =>
+    r.attachments.map((a) => ({
+      messageId: r.id,
+      part: a.part,
+      filename: a.filename,
+      contentType: a.contentType,
+      size: a.size,
+      contentId: a.contentId,
+      inline: a.inline
+    }))
+  );
+  const out = await pgPool(db).query<{ id: string }>(INSERT_SQL, [
+    json,
+    batch.tenantId,
+    batch.accountId,
+    batch.folderId,
+    batch.uidValidity.toString(),
+    JSON.stringify(attachments)
+  ]);
   return out.rows.map((r) => r.id);
 }
 

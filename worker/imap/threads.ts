@@ -110,13 +110,15 @@ export async function assignThreads(
  * Threads every message of an account in one pass (JWZ over all of them, in memory) and
  * stores the thread ids that changed. Used after a backfill, whose chunks got provisional
  * thread ids: one read and one write instead of lookups per chunk (those were most of an
- * initial sync's time). `known` are rows the caller has just stored and still holds (with the
- * thread id it gave them): they are not read back.
+ * initial sync's time). `known` are rows the caller has just stored (or is storing) and still
+ * holds, with the thread id it gave them: they are not read back.
  */
 export async function rethreadAccount(
   db: Db,
   scope: { tenantId: string; accountId: string },
-  known: Threadable[] = []
+  known: Threadable[] = [],
+  /** a write of some of `known` still running: the thread ids are stored once it is done */
+  writing?: Promise<unknown>
 ): Promise<number> {
   // straight through node-postgres: Prisma's conversion of 10,000 rows cost more than the query
   const pool = pgPool(db);
@@ -143,6 +145,7 @@ export async function rethreadAccount(
   const changed = all.flatMap((r, i) =>
     threads.get(i) !== r.threadId ? [{ id: r.id, t: threads.get(i)! }] : []
   );
+  await writing;
   if (!changed.length) return 0;
   await pool.query(
     `UPDATE "Message" m SET "threadId" = c.t

@@ -201,6 +201,13 @@ export function attachmentsOf(
   html?: string
 ): AttachmentInfo[] {
   if (!structure) return [];
+  // most mail: one text part, which is the body (the walk below would say the same, slower)
+  if (
+    !structure.childNodes &&
+    (structure.disposition ?? '').toLowerCase() !== 'attachment' &&
+    /^text\/(plain|html)$/i.test(structure.type ?? '')
+  )
+    return [];
   const cids = html === undefined ? null : referencedCids(html);
   const out: AttachmentInfo[] = [];
   for (const leaf of leavesOf(structure)) {

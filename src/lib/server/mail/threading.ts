@@ -19,6 +19,13 @@ export interface ThreadInput {
   references: string[];
   subject: string;
   date: Date;
+  /**
+   * The ids are already as normalizeMessageId / parseReferences give them (a sync's own rows):
+   * threadBatch does not normalise them again. Same result, less work for 10,000 messages.
+   */
+  normalized?: boolean;
+  /** normalizeSubject(subject), when the caller has it already */
+  subjectKey?: string;
 }
 
 /** What the threader needs to know about already-stored messages of the same account. */
@@ -150,8 +157,8 @@ export function isReplySubject(subject: string): boolean {
 
 /** Ancestors of a message, nearest first: In-Reply-To, then References from last to first. */
 function ancestorsOf(msg: ThreadInput, own: string | null): string[] {
-  const refs = parseReferences(msg.references);
-  const irt = normalizeMessageId(msg.inReplyTo);
+  const refs = msg.normalized ? [...msg.references] : parseReferences(msg.references);
+  const irt = msg.normalized ? msg.inReplyTo : normalizeMessageId(msg.inReplyTo);
   const out: string[] = [];
   for (const id of [irt, ...refs.reverse()]) {
     if (id && id !== own && !out.includes(id)) out.push(id);
@@ -297,7 +304,7 @@ export function threadBatch(msgs: readonly ThreadInput[]): Map<number, string> {
   // 1. Containers and links from References / In-Reply-To (JWZ step 1).
   const ancestorIds: string[][] = [];
   msgs.forEach((msg, i) => {
-    const own = normalizeMessageId(msg.messageId);
+    const own = msg.normalized ? msg.messageId : normalizeMessageId(msg.messageId);
     const c = own ? get(own) : { id: null, messages: [], parent: null, children: new Set<Container>() };
     c.messages.push(i);
     containerOf[i] = c;
@@ -344,7 +351,7 @@ export function threadBatch(msgs: readonly ThreadInput[]): Map<number, string> {
   const times = msgs.map((m) => m.date.getTime());
   const bySubject = new Map<string, number[]>();
   const subjects = msgs.map((m, i) => {
-    const s = normalizeSubject(m.subject);
+    const s = m.subjectKey ?? normalizeSubject(m.subject);
     if (s && Number.isFinite(times[i])) {
       const list = bySubject.get(s);
       if (list) list.push(i);
