@@ -51,6 +51,32 @@ test('log out, then log in again', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'No mailboxes yet' })).toBeVisible();
 });
 
+test('without JavaScript, logging in still works, by POST: the password never appears in a URL', async ({
+  browser
+}) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const urls: string[] = [];
+  const methods: string[] = [];
+  page.on('request', (r) => {
+    urls.push(r.url());
+    if (r.url().includes('/login')) methods.push(r.method());
+  });
+  try {
+    await page.goto('/login?next=/settings');
+    await page.getByLabel('Email address').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page).toHaveURL(/\/settings$/);
+    expect(methods).toContain('POST');
+    expect(
+      urls.filter((u) => u.includes(encodeURIComponent(PASSWORD).slice(0, 8)) || u.includes('password='))
+    ).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a wrong password shows a clear message, and the 6th quick failure is throttled', async ({ page }) => {
   await page.goto('/login');
   await page.getByLabel('Email address').fill(EMAIL);

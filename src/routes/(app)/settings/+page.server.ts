@@ -2,7 +2,9 @@ import { listAccounts } from '$lib/server/accounts/service';
 import { tenantSettings } from '$lib/server/accounts/tenant-settings';
 import { requireUser } from '$lib/server/guards';
 import { getServices } from '$lib/server/services';
-import type { PageServerLoad } from './$types';
+import { fail } from '@sveltejs/kit';
+import { field, viaProcedure } from '$lib/server/form-action';
+import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const user = requireUser(locals, url);
@@ -17,4 +19,19 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     // with organisation defaults a mailbox is added with just its address and password
     hasMailDefaults: Boolean(settings.defaultImap && settings.defaultSmtp)
   };
+};
+
+/** The password form sent before the page's script ran: by POST (see form-action.ts). */
+export const actions: Actions = {
+  default: async (event) => {
+    const form = await event.request.formData();
+    const r = await viaProcedure(event, (c) =>
+      c.auth.changePassword({
+        currentPassword: field(form, 'currentPassword'),
+        newPassword: field(form, 'newPassword')
+      })
+    );
+    if (!r.ok) return fail(r.status, { error: r.error });
+    return { done: 'Password changed.' };
+  }
 };
