@@ -1,5 +1,6 @@
 // Benchmarks of the mail UI in Debian's Chromium against the built app (build/, rebuilt first when
-// older than src/ and no browser test is running), project-local PostgreSQL, Redis and Dovecot:
+// older than src/ and no browser test is running; or the copy named by BUILD_OUT and KIT_OUT_DIR,
+// which start-app.js then serves), project-local PostgreSQL, Redis and Dovecot:
 //   1. mail_page_js_gzip_kb: gzip size of the client JS of /mail/[account]/[folder] (how the
 //      files are picked: routeJs in bench/lib/browser.ts)
 //   2. requests_cold_inbox, time_to_first_rows_cold_ms / _warm_ms: the inbox of a demo mailbox
@@ -29,6 +30,7 @@ import { parseEnv } from '../src/lib/server/env.js';
 import { QUEUES } from '../src/lib/server/queue/jobs.js';
 import { startApp, startWorker, type Running } from '../tests/helpers/process.js';
 import {
+  buildOut,
   ensureBuild,
   gzipSize,
   launchChromium,
@@ -286,7 +288,10 @@ for (let run = 0; run < LOAD_RUNS; run++) {
   );
   await context.close();
 }
-const coldJsGzip = [...coldJs].reduce((s, p) => s + gzipSize(readFileSync(join(root, 'build/client', p))), 0);
+const coldJsGzip = [...coldJs].reduce(
+  (s, p) => s + gzipSize(readFileSync(join(root, buildOut(), 'client', p))),
+  0
+);
 const unlisted = [...coldJs].filter((p) => !js.files.some((f) => `/${f.file}` === p));
 console.log(
   `cold load fetched ${coldJs.size} JS files, ${round(coldJsGzip / 1024, 1)} KB gzip -9` +
@@ -467,7 +472,7 @@ const shown = (k: keyof typeof TARGETS) =>
 console.log(`targets: ${(Object.keys(TARGETS) as (keyof typeof TARGETS)[]).map(shown).join('; ')}`);
 console.log(
   `(${CPU_SLOWDOWN}x CPU slowdown, viewport ${VIEWPORT.width}x${VIEWPORT.height}, medians of ${LOAD_RUNS} loads ` +
-    `and ${OPEN_RUNS} opens${build.stale ? '; build/ was OLDER than src/' : ''}; load average ` +
+    `and ${OPEN_RUNS} opens${build.stale ? `; ${buildOut()}/ was OLDER than src/` : ''}; load average ` +
     `${loadAtStart} at the start, ${load()} at the end on ${cpus().length} CPUs); ` +
     `total ${round((performance.now() - suiteStart) / 1000, 1)} s`
 );

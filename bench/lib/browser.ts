@@ -8,6 +8,14 @@ import { gzipSync, constants as zlib } from 'node:zlib';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import playwrightConfig from '../../playwright.config.js';
 
+/**
+ * Where the measured build is: build/ and .svelte-kit/ by default, or the copy named by BUILD_OUT
+ * and KIT_OUT_DIR (svelte.config.js builds there; scripts/start-app.js serves BUILD_OUT), so a
+ * bench can run beside the e2e tests' build/.
+ */
+export const buildOut = () => process.env.BUILD_OUT || 'build';
+export const kitOut = () => process.env.KIT_OUT_DIR || '.svelte-kit';
+
 // ------------------------------------------------------------------------------------------
 // the client JavaScript of a route
 
@@ -45,9 +53,9 @@ export const gzipSize = (buf: Buffer) => gzipSync(buf, { level: zlib.Z_BEST_COMP
  */
 export function routeJs(root: string, routeId: string): RouteJs {
   const vite = JSON.parse(
-    readFileSync(join(root, '.svelte-kit/output/client/.vite/manifest.json'), 'utf8')
+    readFileSync(join(root, kitOut(), 'output/client/.vite/manifest.json'), 'utf8')
   ) as Record<string, ViteChunk>;
-  const server = readFileSync(join(root, '.svelte-kit/output/server/manifest.js'), 'utf8');
+  const server = readFileSync(join(root, kitOut(), 'output/server/manifest.js'), 'utf8');
   const at = server.indexOf(`id: ${JSON.stringify(routeId)}`);
   if (at < 0) throw new Error(`route ${routeId} is not in the server manifest`);
   const m = /page: \{ layouts: \[([\d,\s]*)\], errors: \[([\d,\s]*)\], leaf: (\d+) \}/.exec(server.slice(at));
@@ -60,7 +68,7 @@ export function routeJs(root: string, routeId: string): RouteJs {
   const nodes = [...new Set([...list(m[1]!), ...list(m[2]!), Number(m[3])])];
   const keys = [
     ...Object.keys(vite).filter((k) => vite[k]!.isEntry && !k.includes('/nodes/')),
-    ...nodes.map((n) => `.svelte-kit/generated/client-optimized/nodes/${n}.js`)
+    ...nodes.map((n) => `${kitOut()}/generated/client-optimized/nodes/${n}.js`)
   ];
   const entries = keys.filter((k) => vite[k]);
   if (entries.length !== keys.length) throw new Error(`missing in the Vite manifest: ${keys.join(', ')}`);
@@ -73,8 +81,9 @@ export function routeJs(root: string, routeId: string): RouteJs {
   entries.forEach(walk);
   const files = [...new Set([...seen].map((k) => vite[k]!.file))].filter((f) => f.endsWith('.js'));
   const out = files.map((file) => {
-    const path = join(root, 'build/client', file);
-    if (!existsSync(path)) throw new Error(`${path} is missing: build/ and .svelte-kit/output differ`);
+    const path = join(root, buildOut(), 'client', file);
+    if (!existsSync(path))
+      throw new Error(`${path} is missing: ${buildOut()}/ and ${kitOut()}/output differ`);
     const buf = readFileSync(path);
     return { file, bytes: buf.length, gzip: gzipSize(buf) };
   });
@@ -99,35 +108,45 @@ const running = (pattern: string) =>
     .filter((l) => l.trim() && !/\bpgrep\b/.test(l));
 
 /**
- * Builds the app when build/ is missing or older than its sources. Never while browser tests run
- * (their app serves build/client; a rebuild under them would replace the chunks they load) or
- * while another build is going on: then the existing build is measured, and we say so.
+ * Builds the app when build/ (or BUILD_OUT) is missing or older than its sources. Never while
+ * browser tests run (their app serves build/client; a rebuild under them would replace the chunks
+ * they load) or while another build is going on: then the existing build is measured, and we say
+ * so. A separate BUILD_OUT copy is nobody else's: it is rebuilt whatever else is running (with
+ * KIT_OUT_DIR, so the shared .svelte-kit/output is left alone too).
  */
 export async function ensureBuild(root: string): Promise<{ built: boolean; stale: boolean }> {
+  const out = buildOut();
+  const own = out !== 'build' && kitOut() !== '.svelte-kit';
   const inputs = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package-lock.json'];
   const isStale = () => {
-    const builtAt = existsSync(join(root, 'build/index.js'))
+    const builtAt = existsSync(join(root, out, 'index.js'))
       ? Math.min(
-          statSync(join(root, 'build/index.js')).mtimeMs,
-          newest(join(root, '.svelte-kit/output/client/.vite/manifest.json'))
+          statSync(join(root, out, 'index.js')).mtimeMs,
+          newest(join(root, kitOut(), 'output/client/.vite/manifest.json'))
         )
       : 0;
     return { missing: !builtAt, stale: inputs.some((p) => newest(join(root, p)) > builtAt) };
   };
-  for (let waited = 0; running('vite build').length && waited < 300; waited += 2)
-    await new Promise((r) => setTimeout(r, 2000));
+  if (!own)
+    for (let waited = 0; running('vite build').length && waited < 300; waited += 2)
+      await new Promise((r) => setTimeout(r, 2000));
   const s = isStale();
   if (!s.missing && !s.stale) return { built: false, stale: false };
-  const e2e = running('playwright test');
-  if (e2e.length || running('vite build').length) {
-    if (s.missing) throw new Error('build/ is missing and browser tests or a build are running: try later');
-    console.warn(
-      'ui: build/ is older than src/, but browser tests or another build are running: measuring the existing build'
-    );
-    return { built: false, stale: true };
+  if (!own) {
+    const e2e = running('playwright test');
+    if (e2e.length || running('vite build').length) {
+      if (s.missing)
+        throw new Error(`${out}/ is missing and browser tests or a build are running: try later`);
+      console.warn(
+        `ui: ${out}/ is older than src/, but browser tests or another build are running: measuring the existing build`
+      );
+      return { built: false, stale: true };
+    }
   }
-  console.log(`ui: ${s.missing ? 'no build/' : 'build/ older than its sources'}: npm run build`);
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  console.log(`ui: ${s.missing ? `no ${out}/` : `${out}/ older than its sources`}: building it`);
+  // an own copy: only `vite build` (npm run build also regenerates the shared Prisma client)
+  if (own) execFileSync('npx', ['vite', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  else execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   return { built: true, stale: false };
 }
 

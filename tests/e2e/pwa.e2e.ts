@@ -3,7 +3,7 @@
 // recovery when the network is back, and signing out dropping the pages the worker kept.
 import AxeBuilder from '@axe-core/playwright';
 import { devices, expect, test, type Page } from '@playwright/test';
-import { demoMail, login, shot } from './mail-fixture';
+import { ALICE, deliver, demoMail, login, shot, sql, unique } from './mail-fixture';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -168,4 +168,46 @@ test('logging out drops the pages the service worker kept', async ({ page, conte
   await expect(page.getByRole('heading', { name: 'You are offline' })).toBeVisible();
   await expect(page.getByTestId('message-row')).toHaveCount(0);
   await context.setOffline(false);
+});
+
+test('a mail page opens from the copy the service worker kept, then catches up with what changed meanwhile', async ({
+  page
+}) => {
+  await login(page);
+  await controlled(page);
+  // opened through the worker: kept
+  await page.reload();
+  const path = new URL(page.url()).pathname;
+  await expect.poll(() => cachedPages(page)).toContain(path);
+  const keptPage = () =>
+    page.evaluate(async (p) => (await (await caches.open('pages-v1')).match(p))?.text() ?? '', path);
+
+  // away from the mail page, new mail arrives (the server has it before we come back)
+  await page.goto('/settings');
+  const subject = unique('Arrived while away');
+  await deliver(ALICE, subject);
+  await expect
+    .poll(async () => (await sql('SELECT 1 FROM "Message" WHERE subject = $1', [subject])).length, {
+      timeout: 15_000
+    })
+    .toBe(1);
+
+  // back: the kept copy is what the browser got (from the worker, without the new mail)...
+  const response = (await page.goto(path))!;
+  expect(response.fromServiceWorker()).toBe(true);
+  expect(response.headers()['x-kept-by']).toBeTruthy();
+  expect(await response.text()).not.toContain(subject);
+  // ...and the page catches up: the new mail at the top, unread, with no reload
+  const row = page.getByTestId('message-row').first();
+  await expect(row).toContainText(subject, { timeout: 10_000 });
+  await expect(row).toHaveClass(/unread/);
+  await expect(page.getByTestId('live-status')).toHaveAttribute('data-state', 'live', { timeout: 15_000 });
+  // and the worker has put the network's copy in place of the old one for the next visit
+  await expect.poll(keptPage, { timeout: 10_000 }).toContain(subject);
+
+  // signed out elsewhere (the session is gone): the kept copy is not what stays on screen
+  await sql('DELETE FROM "Session"');
+  await page.goto(path);
+  await expect(page).toHaveURL(/\/login/, { timeout: 15_000 });
+  await expect.poll(() => cachedPages(page)).toEqual([]);
 });
