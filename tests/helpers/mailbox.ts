@@ -87,3 +87,33 @@ export async function addAccountRow(
   });
   return id;
 }
+
+/**
+ * A mail account row no worker can log in to (port 1, a dummy secret), with an INBOX and a Sent
+ * folder: for tests of what the app reads from PostgreSQL (list, search), with rows put in by
+ * the test itself.
+ */
+export async function offlineAccount(db: Db, tenantId: string, userId: string, name: string) {
+  const a = await db.mailAccount.create({
+    data: {
+      tenantId,
+      userId,
+      name,
+      email: `${name.toLowerCase()}-${randomUUID().slice(0, 6)}@example.test`,
+      imapHost: '127.0.0.1',
+      imapPort: 1,
+      imapTls: 'none',
+      smtpHost: '127.0.0.1',
+      smtpPort: 1,
+      smtpTls: 'none',
+      username: name,
+      secretCiphertext: Buffer.from('x'),
+      wrappedKey: Buffer.from('x'),
+      keyId: 'k1'
+    }
+  });
+  const folder = (path: string, specialUse: string | null) =>
+    db.folder.create({ data: { tenantId, accountId: a.id, path, name: path, delimiter: '/', specialUse } });
+  const [inbox, sent] = [await folder('INBOX', '\\Inbox'), await folder('Sent', '\\Sent')];
+  return { id: a.id, inbox: inbox.id, sent: sent.id };
+}

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/lib/server/auth/password';
 import { client, makeServices, uniqueEmail } from '../helpers/context';
+import { offlineAccount } from '../helpers/mailbox';
 import { errorOf } from '../helpers/wait';
 
 const PASSWORD = 'correct horse battery staple';
@@ -26,32 +27,8 @@ describe('conversations and All inboxes', () => {
     await db.user.create({ data: { tenantId, email, passwordHash: await hashPassword(PASSWORD) } });
     return email;
   }
-  async function account(tenantId: string, userId: string, name: string) {
-    const a = await db.mailAccount.create({
-      data: {
-        tenantId,
-        userId,
-        name,
-        email: `${name.toLowerCase()}-${randomUUID().slice(0, 6)}@example.test`,
-        imapHost: '127.0.0.1',
-        imapPort: 1,
-        imapTls: 'none',
-        smtpHost: '127.0.0.1',
-        smtpPort: 1,
-        smtpTls: 'none',
-        username: name,
-        secretCiphertext: Buffer.from('x'),
-        wrappedKey: Buffer.from('x'),
-        keyId: 'k1'
-      }
-    });
-    const folder = (path: string, specialUse: string | null) =>
-      db.folder.create({
-        data: { tenantId, accountId: a.id, path, name: path, delimiter: '/', specialUse }
-      });
-    const [inbox, sent] = [await folder('INBOX', '\\Inbox'), await folder('Sent', '\\Sent')];
-    return { id: a.id, inbox: inbox.id, sent: sent.id };
-  }
+  const account = (tenantId: string, userId: string, name: string) =>
+    offlineAccount(db, tenantId, userId, name);
   async function message(
     tenantId: string,
     accountId: string,

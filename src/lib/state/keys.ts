@@ -34,7 +34,7 @@ export const SHORTCUTS: { keys: string; command: Command; label: string }[] = [
   { keys: 'Shift+U', command: 'markUnread', label: 'Mark as unread' },
   { keys: 'x', command: 'select', label: 'Select message' },
   { keys: '*', command: 'selectAll', label: 'Select all loaded messages' },
-  { keys: '/', command: 'search', label: 'Filter the list' },
+  { keys: '/', command: 'search', label: 'Search' },
   { keys: 'c', command: 'compose', label: 'Compose (in the composer: Ctrl+Enter sends, Esc closes)' },
   { keys: 'r / a / f', command: 'reply', label: 'Reply / reply all / forward' },
   { keys: '?', command: 'help', label: 'Show these shortcuts' },

@@ -11,6 +11,8 @@ import {
   byNewest,
   fetchPage,
   mailActions,
+  toRow,
+  wireCursor,
   type Cursor,
   type LiveEvent,
   type Page,
@@ -34,6 +36,20 @@ export interface Entry {
 
 export type Action = RemoveKind | 'move';
 
+/** A server search shown in place of the folder (messages.search). */
+export interface Search {
+  query: string;
+  /** every folder (of the account, or of every account in All inboxes), not only this one */
+  allFolders: boolean;
+  loading: boolean;
+  error: string | null;
+  /** how many match (null while loading; SEARCH_COUNT_CAP + 1 means more than that) */
+  total: number | null;
+}
+
+/** The server's cap on counting matches (SEARCH_COUNT_CAP of messages.search). */
+export const SEARCH_CAP = 1000;
+
 const PAGE = 50;
 
 function groupByAccount(rows: Row[]): Map<string, string[]> {
@@ -54,6 +70,12 @@ export class MailboxView {
   loadError = $state<string | null>(null);
   conversations = $state(true);
   filter = $state('');
+  /** the server search the list shows instead of the folder, or null */
+  search = $state.raw<Search | null>(null);
+  /** the folder's lines while a search is shown, to go back to */
+  private saved: { rows: Row[]; nextCursor: Cursor | null; threadCounts: Record<string, number> } | null =
+    null;
+  private searchSeq = 0;
   /** the row the keyboard cursor is on (the listbox's active descendant) */
   cursorId = $state<string | null>(null);
   readonly selection = new Selection();
@@ -64,7 +86,8 @@ export class MailboxView {
   private refreshAgain = false;
 
   entries: Entry[] = $derived.by(() =>
-    this.group(this.rows, this.conversations, this.filter, this.threadCounts)
+    // search results already match on the server: the box's text is the query, not a filter
+    this.group(this.rows, this.conversations, this.search ? '' : this.filter, this.threadCounts)
   );
 
   constructor(
@@ -176,14 +199,86 @@ export class MailboxView {
   }
 
   // -------------------------------------------------------------------------------------------
+  // server search
+
+  private async searchPage(s: Search, cursor: Cursor | null): Promise<Page & { total: number | null }> {
+    const res = await trpc.messages.search.query({
+      accountId: this.accountId,
+      ...(s.allFolders || this.isAll ? {} : { folderId: this.folderId }),
+      inboxesOnly: this.isAll && !s.allFolders,
+      query: s.query,
+      limit: PAGE,
+      cursor
+    });
+    return {
+      rows: res.items.map((m) => toRow(m, this.accountId, this.folderId)),
+      nextCursor: res.nextCursor ? wireCursor(res.nextCursor) : null,
+      threadCounts: res.threadCounts,
+      total: res.total
+    };
+  }
+
+  /** Shows what the server finds for the query (in this folder, or in every folder). */
+  async runSearch(query: string, allFolders = false): Promise<void> {
+    query = query.trim();
+    if (!query) return this.endSearch();
+    const seq = ++this.searchSeq;
+    if (!this.saved)
+      this.saved = { rows: this.rows, nextCursor: this.nextCursor, threadCounts: this.threadCounts };
+    const s: Search = { query, allFolders, loading: true, error: null, total: null };
+    this.search = s;
+    this.selection.clear();
+    this.rows = [];
+    this.nextCursor = null;
+    this.cursorId = null;
+    try {
+      const page = await this.searchPage(s, null);
+      if (seq !== this.searchSeq) return;
+      this.rows = page.rows;
+      this.nextCursor = page.nextCursor;
+      this.threadCounts = { ...this.threadCounts, ...page.threadCounts };
+      this.cursorId = this.entries[0]?.row.id ?? null;
+      this.search = { ...s, loading: false, total: page.total };
+    } catch (e) {
+      if (seq === this.searchSeq) this.search = { ...s, loading: false, error: messageOf(e) };
+    }
+  }
+
+  /** Back to the folder from a search (its lines as they were, then brought up to date). */
+  endSearch(): void {
+    this.searchSeq++;
+    this.filter = '';
+    if (!this.search) return;
+    this.search = null;
+    this.selection.clear();
+    const saved = this.saved;
+    this.saved = null;
+    if (saved) {
+      this.rows = saved.rows.filter((r) => !this.gone.has(r.id));
+      this.nextCursor = saved.nextCursor;
+      this.threadCounts = { ...saved.threadCounts, ...this.threadCounts };
+    }
+    this.gone.clear();
+    this.cursorId = this.entries[0]?.row.id ?? null;
+    void this.refreshNow();
+  }
+
+  /** lines taken out (moved, deleted) while a search was shown: not put back after it */
+  private readonly gone = new Set<string>();
+
+  // -------------------------------------------------------------------------------------------
   // loading
 
   async loadMore(): Promise<void> {
     if (!this.nextCursor || this.loadingMore) return;
     this.loadingMore = true;
     this.loadError = null;
+    const seq = this.searchSeq;
     try {
-      const page = await fetchPage(this.accountId, this.folderId, this.nextCursor, PAGE);
+      const page = this.search
+        ? await this.searchPage(this.search, this.nextCursor)
+        : await fetchPage(this.accountId, this.folderId, this.nextCursor, PAGE);
+      if (seq !== this.searchSeq) return;
       const have = new Set(this.rows.map((r) => r.id));
       this.rows = [...this.rows, ...page.rows.filter((r) => !have.has(r.id) && !this.pending.has(r.id))];
       this.nextCursor = page.nextCursor;
@@ -202,6 +297,7 @@ export class MailboxView {
   }
 
   async refreshNow(): Promise<void> {
+    if (this.search) return; // the folder is brought up to date when the search ends
     if (this.refreshing) {
       this.refreshAgain = true;
       return this.refreshing;
@@ -209,6 +305,7 @@ export class MailboxView {
     this.refreshing = (async () => {
       try {
         const page = await fetchPage(this.accountId, this.folderId, null, PAGE);
+        if (this.search) return;
         // a cursor on the newest line stays on the newest line when new mail comes in
         const atTop = !this.cursorId || this.entries[0]?.row.id === this.cursorId;
         const fresh = page.rows.filter((r) => !this.pending.has(r.id));
@@ -240,6 +337,7 @@ export class MailboxView {
   // live events
 
   private shows(accountId: string, folderId: string): boolean {
+    if (this.search?.allFolders) return this.isAll || accountId === this.accountId;
     if (this.isAll) return this.store.isInbox(folderId);
     return accountId === this.accountId && folderId === this.folderId;
   }
@@ -274,6 +372,7 @@ export class MailboxView {
   }
 
   private drop(ids: Set<string>): void {
+    if (this.search) for (const id of ids) this.gone.add(id);
     if (!this.rows.some((r) => ids.has(r.id))) return;
     if (this.cursorId && ids.has(this.cursorId)) this.cursorId = this.nextAfter([this.cursorId]);
     this.rows = this.rows.filter((r) => !ids.has(r.id));

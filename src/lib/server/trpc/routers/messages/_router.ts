@@ -2,6 +2,7 @@ import { router } from '../../init.js';
 import { getProcedure } from './get.js';
 import { listProcedure } from './list.js';
 import { listAllInboxesProcedure } from './list-all-inboxes.js';
+import { searchProcedure } from './search.js';
 import { setFlagsProcedure } from './set-flags.js';
 import { archiveProcedure, junkProcedure } from './archive.js';
 import { copyProcedure } from './copy.js';
@@ -24,5 +25,6 @@ export const messagesRouter = router({
   threadCounts: threadCountsProcedure,
   listAllInboxes: listAllInboxesProcedure,
   trustSender: trustSenderProcedure,
-  untrustSender: untrustSenderProcedure
+  untrustSender: untrustSenderProcedure,
+  search: searchProcedure
 });
