@@ -38,7 +38,11 @@ export const handle: Handle = async ({ event, resolve }) => {
   const finish = (response: Response): Response => {
     response.headers.set('x-request-id', requestId);
     response.headers.set('x-content-type-options', 'nosniff');
-    response.headers.set('referrer-policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with a form
+    // POST (the Fetch standard), and SvelteKit's CSRF check then refused our own login form when
+    // it was sent before the page's script ran. Nothing goes to other sites either way; mail
+    // bodies, attachments and uploads keep no-referrer of their own.
+    if (!response.headers.has('referrer-policy')) response.headers.set('referrer-policy', 'same-origin');
     if (!response.headers.has('x-frame-options')) response.headers.set('x-frame-options', 'DENY');
     log.info(
       {

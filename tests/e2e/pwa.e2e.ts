@@ -3,7 +3,17 @@
 // recovery when the network is back, and signing out dropping the pages the worker kept.
 import AxeBuilder from '@axe-core/playwright';
 import { devices, expect, test, type Page } from '@playwright/test';
-import { ALICE, deliver, demoMail, login, shot, sql, unique } from './mail-fixture';
+import {
+  ALICE,
+  DEMO_EMAIL,
+  DEMO_PASSWORD,
+  deliver,
+  demoMail,
+  login,
+  shot,
+  sql,
+  unique
+} from './mail-fixture';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -168,6 +178,21 @@ test('logging out drops the pages the service worker kept', async ({ page, conte
   await expect(page.getByRole('heading', { name: 'You are offline' })).toBeVisible();
   await expect(page.getByTestId('message-row')).toHaveCount(0);
   await context.setOffline(false);
+});
+
+test('a login form sent before the script ran still logs in, under the service worker too', async ({
+  page
+}) => {
+  await login(page);
+  await controlled(page);
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.getByLabel('Email address').fill(DEMO_EMAIL);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  // form.submit(): the browser's own POST, as when the page's script has not run yet
+  await page.locator('form').evaluate((f: HTMLFormElement) => f.submit());
+  await expect(page).toHaveURL(/\/mail\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('message-row').first()).toBeVisible();
 });
 
 test('a mail page opens from the copy the service worker kept, then catches up with what changed meanwhile', async ({
