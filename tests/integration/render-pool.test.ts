@@ -185,7 +185,15 @@ describe('rendering on the render threads', () => {
       w.records().filter((r) => r.msg === 'account released' || r.msg === 'lease renewal failed')
     ).toEqual([]);
 
-    const row = await db.message.findUniqueOrThrow({ where: { id: big.id } });
+    // the log line comes from the render thread's pool; the job stores the body right after it
+    const row = await until(
+      async () => {
+        const r = await db.message.findUniqueOrThrow({ where: { id: big.id } });
+        return r.renderVersion === RENDER_VERSION || r.renderError !== null ? r : null;
+      },
+      10_000,
+      'the rendered body to be stored'
+    );
     expect(row).toMatchObject({ renderVersion: RENDER_VERSION, renderError: null });
     const msg = await box.get(big.id);
     expect(parseHtml(msg.body.html!).getElementById('end')?.textContent).toBe('The end');
