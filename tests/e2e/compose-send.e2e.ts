@@ -7,9 +7,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { devices, expect, test, type Page } from '@playwright/test';
 import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import nodemailer from 'nodemailer';
 import { mailServers } from '../helpers/servers';
-import { ALICE, BOB, DEMO_EMAIL, demoMail, login, shot, sql, unique } from './mail-fixture';
+import { ALICE, BOB, DEMO_EMAIL, demoMail, login, postfixSend, shot, sql, unique } from './mail-fixture';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -217,14 +216,7 @@ test('reply: threading headers, and the original flagged answered', async ({ pag
   const subject = unique('Question');
   const originalId = `<${randomUUID()}@bob.example.test>`;
   const rootId = `<root-${randomUUID()}@bob.example.test>`;
-  const mail = mailServers();
-  const transport = nodemailer.createTransport({
-    host: mail.host,
-    port: mail.smtpPort,
-    secure: false,
-    ignoreTLS: true
-  });
-  await transport.sendMail({
+  await postfixSend({
     from: `Bob Keller <${BOB}>`,
     to: ALICE,
     subject,
@@ -232,7 +224,6 @@ test('reply: threading headers, and the original flagged answered', async ({ pag
     messageId: originalId,
     references: [rootId]
   });
-  transport.close();
   await login(page);
   const row = page.getByTestId('message-row').filter({ hasText: subject });
   await expect(row).toBeVisible({ timeout: 20_000 });

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { expect, type Page } from '@playwright/test';
 import { Redis } from 'ioredis';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import pg from 'pg';
 import { publishControl } from '../../src/lib/server/realtime/events';
 import { mailServers } from '../helpers/servers';
@@ -87,8 +87,8 @@ export async function login(page: Page): Promise<void> {
   await expect(page).toHaveURL(/\/mail\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/);
 }
 
-/** Sends a message through the test Postfix (port 25, no auth); Dovecot delivers it. */
-export async function deliver(to: string, subject: string, text = 'Hello from the browser tests.') {
+/** Hands a message to the test Postfix (no auth); Dovecot delivers it. */
+export async function postfixSend(message: SendMailOptions): Promise<void> {
   const mail = mailServers();
   const transport = nodemailer.createTransport({
     host: mail.host,
@@ -96,14 +96,22 @@ export async function deliver(to: string, subject: string, text = 'Hello from th
     secure: false,
     ignoreTLS: true
   });
-  await transport.sendMail({
+  try {
+    await transport.sendMail(message);
+  } finally {
+    transport.close();
+  }
+}
+
+/** Sends a message from Erin through the test Postfix; Dovecot delivers it. */
+export async function deliver(to: string, subject: string, text = 'Hello from the browser tests.') {
+  await postfixSend({
     from: 'Erin Example <erin@example.test>',
     to,
     subject,
     text,
     messageId: `<${randomUUID()}@e2e.example.test>`
   });
-  transport.close();
 }
 
 /** Opens Bob's inbox: demo mail only (the tests deliver their own mail to Alice). */

@@ -11,9 +11,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
-import nodemailer from 'nodemailer';
-import { mailServers } from '../helpers/servers';
-import { ALICE, demoMail, login, sql } from './mail-fixture';
+import { ALICE, demoMail, login, postfixSend, sql } from './mail-fixture';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -60,18 +58,7 @@ function prepare(file: string): { raw: string; subject: string } {
 }
 
 async function deliverRaw(raw: string): Promise<void> {
-  const mail = mailServers();
-  const transport = nodemailer.createTransport({
-    host: mail.host,
-    port: mail.smtpPort,
-    secure: false,
-    ignoreTLS: true
-  });
-  try {
-    await transport.sendMail({ envelope: { from: 'erin@example.test', to: [ALICE] }, raw });
-  } finally {
-    transport.close();
-  }
+  await postfixSend({ envelope: { from: 'erin@example.test', to: [ALICE] }, raw });
 }
 
 test.beforeAll(async () => {

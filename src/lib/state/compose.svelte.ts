@@ -199,6 +199,29 @@ function incomingHtml(html: string, files: FileItem[]): string {
   return doc.body.innerHTML;
 }
 
+/** An attachment of a stored message sent along (a forward): it stays on the server. */
+function fileFromForward(f: {
+  filename: string;
+  contentType: string;
+  size: number;
+  inline: boolean;
+  cid: string | null;
+  messageId: string;
+  attachmentId: string;
+}): FileItem {
+  return {
+    key: crypto.randomUUID(),
+    filename: f.filename,
+    contentType: f.contentType,
+    size: f.size,
+    uploadId: null,
+    progress: 1,
+    cid: f.inline ? f.cid : null,
+    forward: { messageId: f.messageId, attachmentId: f.attachmentId },
+    error: null
+  };
+}
+
 export function fileFromUpload(a: UploadRef): FileItem {
   return {
     key: crypto.randomUUID(),
@@ -731,17 +754,7 @@ export class ComposeState {
         inReplyTo: t.inReplyTo,
         references: t.references,
         answers: t.answers,
-        files: t.forward.map((f) => ({
-          key: crypto.randomUUID(),
-          filename: f.filename,
-          contentType: f.contentType,
-          size: f.size,
-          uploadId: null,
-          progress: 1,
-          cid: f.inline ? f.cid : null,
-          forward: { messageId: f.messageId, attachmentId: f.attachmentId },
-          error: null
-        }))
+        files: t.forward.map(fileFromForward)
       });
     } catch (e) {
       toasts.error(messageOf(e));
@@ -766,20 +779,7 @@ export class ComposeState {
         inReplyTo: d.inReplyTo,
         references: d.references,
         answers: d.answers,
-        files: [
-          ...files,
-          ...d.forward.map((f) => ({
-            key: crypto.randomUUID(),
-            filename: f.filename,
-            contentType: f.contentType,
-            size: f.size,
-            uploadId: null,
-            progress: 1,
-            cid: f.inline ? f.cid : null,
-            forward: { messageId: f.messageId, attachmentId: f.attachmentId },
-            error: null
-          }))
-        ],
+        files: [...files, ...d.forward.map(fileFromForward)],
         draftId: d.draftId,
         adopts: d.adopts,
         signed: true

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../../../db.js';
 import { AppError } from '../../../errors.js';
 import { accountProcedure } from '../../init.js';
+import { LIST_SELECT } from './page.js';
 
 /** A conversation longer than this shows its newest messages only. */
 const THREAD_MAX = 200;
@@ -63,22 +64,11 @@ export const threadProcedure = accountProcedure
       },
       orderBy: [{ internalDate: 'desc' }, { id: 'desc' }],
       take: THREAD_MAX,
+      // a list row's fields, and where each message of the conversation is
       select: {
-        id: true,
-        threadId: true,
+        ...LIST_SELECT,
         folderId: true,
-        subject: true,
-        fromAddress: true,
-        toAddresses: true,
         ccAddresses: true,
-        date: true,
-        internalDate: true,
-        seen: true,
-        flagged: true,
-        flags: true,
-        hasAttachments: true,
-        snippet: true,
-        size: true,
         folder: { select: { name: true, specialUse: true } }
       }
     });
