@@ -222,6 +222,21 @@ test('a mail page opens from the copy the service worker kept, then catches up w
   expect(response.fromServiceWorker()).toBe(true);
   expect(response.headers()['x-kept-by']).toBeTruthy();
   expect(await response.text()).not.toContain(subject);
+  // its scripts and styles came from the worker's cache through the browser's own router
+  // (Service Worker Static Routing), not one by one through the worker's fetch handler
+  const sources = () =>
+    page.evaluate(() => [
+      ...new Set(
+        performance
+          .getEntriesByType('resource')
+          .filter((e) => new URL(e.name).pathname.startsWith('/_app/immutable/'))
+          .map(
+            (e) =>
+              (e as PerformanceResourceTiming & { workerMatchedSourceType?: string }).workerMatchedSourceType
+          )
+      )
+    ]);
+  await expect.poll(sources).toEqual(['cache']);
   // ...and the page catches up: the new mail at the top, unread, with no reload
   const row = page.getByTestId('message-row').first();
   await expect(row).toContainText(subject, { timeout: 10_000 });
