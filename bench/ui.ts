@@ -7,6 +7,10 @@
 //      (scripts/seed-demo-mail.ts, synced by a real worker); cold = a fresh browser context
 //      (logged in by cookie only: no HTTP cache, no service worker), warm = the next visit in
 //      that context with its HTTP cache and service worker in place
+//      time_to_first_rows_floor_ms: the reference for those two, measured in the same runs: the
+//      same probe on a page of 12 rows of plain text with no CSS and no script, opened in a new
+//      page of the same context at another origin (fulfilled by Playwright: no network, no
+//      service worker). What a new renderer needs to show any rows at all on this machine.
 //   3. open_message_ms: keyboard j from an open message to the next one's body painted, the
 //      next one having been opened before (its body already fetched and rendered by the server)
 //   4. scroll_long_tasks: long tasks (> 50 ms) during a 5 s programmatic scroll of a folder of
@@ -232,6 +236,18 @@ await loginContext.close();
 
 const cold: number[] = [];
 const warm: number[] = [];
+const floor: number[] = [];
+const FLOOR_URL = 'http://floor.bench.test/';
+const FLOOR_HTML =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Floor</title></head>' +
+  '<body style="margin:0;font-family:system-ui,sans-serif">' +
+  '<div role="listbox" aria-label="Messages in Floor" style="height:700px;overflow:auto">' +
+  Array.from(
+    { length: 12 },
+    (_, i) =>
+      `<div role="option" style="height:76px">Sender ${i} Subject of message ${i} and its snippet</div>`
+  ).join('') +
+  '</div></body></html>';
 const coldRequests: number[] = [];
 let swRequests = 0;
 let coldJs = new Set<string>();
@@ -280,11 +296,18 @@ for (let run = 0; run < LOAD_RUNS; run++) {
   const w = await firstRows(page);
   const wt = await timing(page, w);
   warmControlled &&= (await page.evaluate('!!navigator.serviceWorker.controller')) as boolean;
+  // the floor: a new page showing 12 rows of text and nothing else
+  await page.close();
+  await context.route(FLOOR_URL, (route) => route.fulfill({ body: FLOOR_HTML, contentType: 'text/html' }));
+  page = await openPage(context);
+  await page.goto(FLOOR_URL, { waitUntil: 'load' });
+  const f = await firstRows(page);
+  floor.push(f.rowsAt);
   cold.push(c.rowsAt);
   warm.push(w.rowsAt);
   console.log(
     `load ${run + 1}: cold ${Math.round(c.rowsAt)} ms (${c.rowsShown} rows, ${requests.length} requests; ${ct}), ` +
-      `warm ${Math.round(w.rowsAt)} ms (${wt})`
+      `warm ${Math.round(w.rowsAt)} ms (${wt}), floor ${Math.round(f.rowsAt)} ms`
   );
   await context.close();
 }
@@ -461,6 +484,7 @@ const results = {
   requests_cold_inbox: median(coldRequests),
   time_to_first_rows_cold_ms: round(median(cold), 1),
   time_to_first_rows_warm_ms: round(median(warm), 1),
+  time_to_first_rows_floor_ms: round(median(floor), 1),
   open_message_ms: round(median(opens), 1),
   scroll_long_tasks: longTasks.length
 };
