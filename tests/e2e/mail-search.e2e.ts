@@ -1,6 +1,6 @@
 // The "/" box searches the server: a message older than the first page (so not in the browser
 // yet) is found with "/" + a word of it + Enter, opens like any row, and Esc goes back to the
-// folder as it was.
+// folder as it was. The search is in the address: a reload keeps it, Back leaves it.
 import { expect, test } from '@playwright/test';
 import { demoMail, login, shot, sql } from './mail-fixture';
 
@@ -48,7 +48,7 @@ test('"/" + a word + Enter finds an older message on the server; it opens; Esc i
 
   // opening a result works like opening a row
   await hit.click();
-  await expect(page).toHaveURL(new RegExp(`/${old!.id}$`));
+  await expect(page).toHaveURL(new RegExp(`/${old!.id}\\?q=`));
   await expect(page.getByTestId('message-subject').first()).toContainText(old!.subject.slice(0, 20));
   await expect(header).toBeVisible();
 
@@ -75,4 +75,56 @@ test('a search with no match says so, offers all folders, and ✕ closes it', as
   await page.getByTestId('search-close').click();
   await expect(header).toHaveCount(0);
   await expect(page.getByTestId('message-row').first()).toBeVisible();
+});
+
+test('the search is in the address: a reload keeps it, opening keeps it, Back leaves it; conversations are counted', async ({
+  page
+}) => {
+  await login(page);
+  const folderPath = new URL(page.url()).pathname;
+  const folderId = folderPath.split('/')[3]!;
+  // a conversation with three or more messages in this inbox; its subject is the query
+  const [thread] = await sql<{ subject: string }>(
+    `SELECT regexp_replace(min(subject), '^(re|fwd?):\\s*', '', 'i') AS subject FROM "Message"
+      WHERE "folderId" = $1 AND "threadId" IS NOT NULL AND NOT deleting
+      GROUP BY "threadId" HAVING count(*) >= 3 ORDER BY count(*) DESC LIMIT 1`,
+    [folderId]
+  );
+  expect(thread, 'the demo inbox has a conversation of three messages').toBeTruthy();
+  const query = thread!.subject;
+  await page.locator('#mail-filter').fill(query);
+  await page.locator('#mail-filter').press('Enter');
+  const status = page.getByTestId('search-header').getByRole('status');
+  const rows = page.getByTestId('message-row');
+  await expect(status).toHaveText(/: \d+ messages in \d+ conversations?$/);
+  const [, messages, lines] = (await status.textContent())!.match(/(\d+) messages in (\d+)/)!;
+  expect(Number(lines)).toBeLessThan(Number(messages));
+  await expect(rows).toHaveCount(Number(lines));
+  await expect(page).toHaveURL(new RegExp(`${folderPath}\\?q=`));
+  expect(new URL(page.url()).searchParams.get('q')).toBe(query);
+
+  // a reload shows the same search, its query in the box
+  await page.reload();
+  await expect(status).toHaveText(
+    new RegExp(
+      `^Results for “${query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}” in Inbox: ${messages} messages in ${lines} conversation`
+    )
+  );
+  await expect(page.locator('#mail-filter')).toHaveValue(query);
+  await expect(rows).toHaveCount(Number(lines));
+
+  // opening a result keeps the search in the address; Back is the results, Back again the folder
+  await rows.first().click();
+  await expect(page).toHaveURL(/\/mail\/[0-9a-f-]{36}\/[0-9a-f-]{36}\/[0-9a-f-]{36}\?q=/);
+  await expect(page.getByTestId('message-subject').first()).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`${folderPath}\\?q=`));
+  await expect(status).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`${folderPath}$`));
+  await expect(page.getByTestId('search-header')).toHaveCount(0);
+  await expect(page.locator('#mail-filter')).toHaveValue('');
+  // Forward: the search again
+  await page.goForward();
+  await expect(status).toContainText(`Results for “${query}”`);
 });
