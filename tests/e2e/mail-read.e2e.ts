@@ -2,7 +2,7 @@
 // conversations group replies across folders, "All inboxes" spans both mailboxes, and the
 // theme follows the system or the toggle without a flash.
 import { expect, test } from '@playwright/test';
-import { demoMail, login, openBobInbox, shot } from './mail-fixture';
+import { ALICE, demoMail, login, openBobInbox, postfixSend, shot, unique } from './mail-fixture';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -182,5 +182,45 @@ test('dark mode: follows the system, the toggle overrides it and survives a relo
   await page.reload();
   await expect.poll(() => themeAtFirstParse).toBe('light');
   expect(await bg()).toBe('rgb(246, 247, 251)');
+  await context.close();
+});
+
+test('dark mode reaches HTML mail without colours of its own; a designed newsletter stays as designed', async ({
+  browser
+}) => {
+  const plain = unique('Plain HTML note');
+  const designed = unique('Designed newsletter');
+  await postfixSend({
+    from: 'Erin Example <erin@example.test>',
+    to: ALICE,
+    subject: plain,
+    html: '<div dir="ltr">Hi Alice,<br><br>See you <b>tomorrow</b>.</div>'
+  });
+  await postfixSend({
+    from: 'News <news@example.test>',
+    to: ALICE,
+    subject: designed,
+    html: '<table bgcolor="#fff4e0" width="100%"><tr><td style="color:#402000">Our <i>autumn</i> news</td></tr></table>'
+  });
+  const context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1400, height: 860 } });
+  const page = await context.newPage();
+  await login(page);
+  const frameBody = page.frameLocator('[data-testid=message-body] >> nth=-1').locator('body');
+  const open = async (subject: string) => {
+    await page.getByTestId('message-row').filter({ hasText: subject }).click({ timeout: 20_000 });
+    await expect(page.getByTestId('message-subject').first()).toContainText(subject);
+    await expect(frameBody).toContainText(/tomorrow|autumn/, { timeout: 20_000 });
+  };
+  await open(plain);
+  await expect(frameBody).toHaveCSS('background-color', 'rgb(26, 31, 42)');
+  await expect(frameBody).toHaveCSS('color', 'rgb(230, 233, 240)');
+  await shot(page, '14-dark-html-mail');
+  await open(designed);
+  await expect(frameBody).toHaveCSS('background-color', 'rgb(255, 255, 255)');
+  await expect(frameBody.locator('td')).toHaveCSS('color', 'rgb(64, 32, 0)');
+  // the toggle reaches the frame too: light theme, the plain mail on white
+  await page.getByTestId('theme-toggle').click();
+  await open(plain);
+  await expect(frameBody).toHaveCSS('background-color', 'rgb(255, 255, 255)');
   await context.close();
 });

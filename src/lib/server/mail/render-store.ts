@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
  * worker before it is shown. Defined here rather than in sanitize.ts so the app can read it
  * without loading jsdom; sanitize.ts re-exports it.
  */
-export const RENDER_VERSION = 1;
+export const RENDER_VERSION = 2;
 
 const NONCE = /^[0-9a-f]{32}$/;
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { htmlDangers, parseHtml } from '../../../../tests/helpers/mail-html';
+import { THEMED_MEDIA } from '../../mail-theme';
 import { sanitizeHtml, type SanitizeOptions } from './sanitize';
 
 const FIXTURES = new URL('../../../../tests/fixtures/mail/', import.meta.url);
@@ -231,5 +232,31 @@ describe('sanitizeHtml on a real newsletter', () => {
     const each = (performance.now() - t0) / runs;
     // generous: a 2-core machine shared with other work; typically a few ms
     expect(each, `${each.toFixed(2)} ms per newsletter`).toBeLessThan(100);
+  });
+});
+
+describe('sanitizeHtml and the dark theme', () => {
+  const darkRule = (html: string) => html.includes(THEMED_MEDIA);
+
+  it('lets a mail without colours of its own follow the dark theme', () => {
+    expect(
+      darkRule(
+        sanitizeHtml('<div dir="ltr">Hi Bob,<br><b>see you</b> <a href="https://x.test">there</a></div>').html
+      )
+    ).toBe(true);
+    // a font-size or a margin is not a colour
+    expect(darkRule(sanitizeHtml('<p style="font-size:14px;margin:0">Plain</p>').html)).toBe(true);
+  });
+
+  it('keeps a mail that sets colours as designed', () => {
+    for (const mail of [
+      '<p style="color:#333">Grey text</p>',
+      '<div style="font-size:12px; background-color: #fafafa">Boxed</div>',
+      '<table bgcolor="#ffeecc"><tr><td>Cell</td></tr></table>',
+      '<body bgcolor="#f4f4f4"><p>Old style</p></body>',
+      '<font color="red">Red</font>',
+      '<style>p { color: navy }</style><p>Styled</p>'
+    ])
+      expect(darkRule(sanitizeHtml(mail).html), mail).toBe(false);
   });
 });

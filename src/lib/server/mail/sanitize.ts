@@ -9,6 +9,7 @@
 import * as csstree from 'css-tree';
 import createDOMPurify, { type Config, type DOMPurify, type WindowLike } from 'dompurify';
 import { JSDOM, VirtualConsole } from 'jsdom';
+import { THEMED_MEDIA } from '../../mail-theme.js';
 
 /**
  * Bodies are rendered once, by the worker, and stored: change what this file outputs (a rule, a
@@ -136,6 +137,17 @@ const BASE_CSS = [
   'a{color:#0969da}',
   'blockquote{margin:0 0 0 .8em;padding-left:.8em;border-left:3px solid #d0d7de}'
 ].join('');
+/**
+ * A mail that sets no colours of its own (most personal mail) follows the reader's dark theme:
+ * the system's preference reaches the frame as prefers-color-scheme, and the app's own toggle
+ * through forcedTheme (src/lib/mail-theme.ts), applied by the page. Mail with colours of its own
+ * (newsletters) stays as designed, on white: inverting it would break its design.
+ */
+const DARK_CSS =
+  `${THEMED_MEDIA}{html{color-scheme:dark}` +
+  'body{background:#1a1f2a;color:#e6e9f0}a{color:#7aa2ff}blockquote{border-left-color:#3b4558}}';
+/** a colour or a background in a style attribute */
+const COLOR_DECL = /(?:^|[;\s])(?:color|background(?:-color|-image)?)\s*:/i;
 
 type UrlKind = 'data-image' | 'cid' | 'remote' | 'other';
 
@@ -388,6 +400,10 @@ export function sanitizeHtml(dirty: string, opts: SanitizeOptions = {}): Sanitiz
   const bodyAttrs = body
     ? [...body.attributes].map((a) => ` ${a.name}="${escapeAttr(a.value)}"`).join('')
     : '';
+  const ownColors =
+    styles.length > 0 ||
+    !!root.querySelector('[bgcolor],[background],font[color]') ||
+    [...root.querySelectorAll('[style]')].some((el) => COLOR_DECL.test(el.getAttribute('style') ?? ''));
   const csp = mailCsp({ allowRemote: run.allowRemote, cidOrigin: run.cidUsed ? run.origin : null });
   const html =
     '<!doctype html><html><head><meta charset="utf-8">' +
@@ -395,7 +411,7 @@ export function sanitizeHtml(dirty: string, opts: SanitizeOptions = {}): Sanitiz
     '<meta name="referrer" content="no-referrer">' +
     '<meta http-equiv="x-dns-prefetch-control" content="off">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-    `<style>${BASE_CSS}</style>${styles.join('')}</head>` +
+    `<style>${BASE_CSS}${ownColors ? '' : DARK_CSS}</style>${styles.join('')}</head>` +
     `<body${bodyAttrs}>${body?.innerHTML ?? ''}</body></html>`;
   return { html, remoteContentBlocked: run.blocked };
 }
