@@ -13,6 +13,8 @@
 //      service worker). What a new renderer needs to show any rows at all on this machine.
 //   3. open_message_ms: keyboard j from an open message to the next one's body painted, the
 //      next one having been opened before (its body already fetched and rendered by the server)
+//      open_message_floor_ms: its reference, in the same run: the same probe on a bare page whose
+//      key handler gives a frame with the same sandbox and CSP another srcdoc (20 paragraphs).
 //   4. scroll_long_tasks: long tasks (> 50 ms) during a 5 s programmatic scroll of a folder of
 //      100,000 messages. Those rows are inserted straight into PostgreSQL (one INSERT ... SELECT
 //      FROM generate_series) into a folder that exists only in the database, so the worker is
@@ -366,6 +368,39 @@ const opens: number[] = [];
   );
   await context.close();
 }
+// the reference: a bare page whose key handler gives the same kind of frame (same sandbox, same
+// CSP) another body, measured with the same probe: the least any sandboxed srcdoc frame needs
+const openFloor: number[] = [];
+{
+  const context = await newContext();
+  const body = (n: number) =>
+    `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" ` +
+    `content="default-src 'none'; style-src 'unsafe-inline'"><style>body{font:15px/1.55 system-ui,sans-serif}</style>` +
+    `</head><body><p>Message ${n}</p>${'<p>A paragraph of the body of an email, a few words long.</p>'.repeat(20)}</body></html>`;
+  const html =
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Open floor</title></head><body>' +
+    '<main aria-label="Reading pane"><iframe data-testid="message-body" title="Message body" ' +
+    'sandbox="allow-popups allow-popups-to-escape-sandbox" style="width:800px;height:600px;border:0"></iframe></main>' +
+    `<script>const f = document.querySelector('iframe'); const bodies = ${JSON.stringify([0, 1, 2].map(body))};` +
+    `let n = 0; f.srcdoc = bodies[0]; addEventListener('keydown', () => { f.srcdoc = bodies[1 + (n++ % 2)]; });</script>` +
+    '</body></html>';
+  await context.route(FLOOR_URL, (route) => route.fulfill({ body: html, contentType: 'text/html' }));
+  const page = await openPage(context);
+  await page.goto(FLOOR_URL);
+  await sleep(1000);
+  for (let i = 0; i < OPEN_RUNS + 1; i++) {
+    await page.evaluate(`Object.assign(window.__bench, { armed: 'j', keyAt: -1, openAt: -1 })`);
+    await page.keyboard.press('j');
+    await page.waitForFunction('window.__bench.openAt >= 0', null, { timeout: 30_000 });
+    const p = await readProbe(page);
+    if (i > 0) openFloor.push(p.openAt - p.keyAt); // the first: not counted, as for the app
+    await sleep(300);
+  }
+  console.log(
+    `open floor (a bare page swapping a sandboxed frame's srcdoc): ${openFloor.map(Math.round).join(', ')} ms`
+  );
+  await context.close();
+}
 
 // ------------------------------------------------------------------------------------------
 // 4. scrolling a folder of 100,000 messages (no worker from here on)
@@ -486,6 +521,7 @@ const results = {
   time_to_first_rows_warm_ms: round(median(warm), 1),
   time_to_first_rows_floor_ms: round(median(floor), 1),
   open_message_ms: round(median(opens), 1),
+  open_message_floor_ms: round(median(openFloor), 1),
   scroll_long_tasks: longTasks.length
 };
 mkdirSync('bench/results', { recursive: true });
