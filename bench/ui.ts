@@ -335,7 +335,7 @@ const opens: number[] = [];
   await page.goto(inboxPath);
   await firstRows(page);
   const list = page.getByRole('listbox', { name: /^Messages in/ });
-  const pane = page.getByRole('main', { name: 'Reading pane' });
+  const pane = page.getByRole('region', { name: 'Reading pane' });
   await list.getByRole('option').first().click();
   await pane.getByTestId('message-body').first().waitFor({ timeout: 30_000 });
   /** presses key and returns key event -> body painted, in ms */
@@ -379,8 +379,8 @@ const openFloor: number[] = [];
     `</head><body><p>Message ${n}</p>${'<p>A paragraph of the body of an email, a few words long.</p>'.repeat(20)}</body></html>`;
   const html =
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Open floor</title></head><body>' +
-    '<main aria-label="Reading pane"><iframe data-testid="message-body" title="Message body" ' +
-    'sandbox="allow-popups allow-popups-to-escape-sandbox" style="width:800px;height:600px;border:0"></iframe></main>' +
+    '<section aria-label="Reading pane"><iframe data-testid="message-body" title="Message body" ' +
+    'sandbox="allow-popups allow-popups-to-escape-sandbox" style="width:800px;height:600px;border:0"></iframe></section>' +
     `<script>const f = document.querySelector('iframe'); const bodies = ${JSON.stringify([0, 1, 2].map(body))};` +
     `let n = 0; f.srcdoc = bodies[0]; addEventListener('keydown', () => { f.srcdoc = bodies[1 + (n++ % 2)]; });</script>` +
     '</body></html>';

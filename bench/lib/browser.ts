@@ -202,7 +202,7 @@ export interface Probe {
  * rows; a MessageChannel message posted there runs after the frame, and its time is taken.
  *
  * Opening: a capturing keydown listener takes the event's time of the armed key; a capturing
- * load listener sees the body frame (iframe data-testid=message-body in main "Reading pane")
+ * load listener sees the body frame (iframe data-testid=message-body in the "Reading pane" region)
  * finish loading its srcdoc; the next frame paints it, and the time after that frame is taken.
  */
 // (a string, not a function: tsx's esbuild would wrap the inner functions in a __name() helper
@@ -244,7 +244,7 @@ export const PROBE_JS = `(() => {
   document.addEventListener('load', (e) => {
     const t = e.target;
     if (b.keyAt < 0 || b.openAt >= 0 || !(t instanceof HTMLIFrameElement)) return;
-    if (t.dataset.testid !== 'message-body' || !t.closest('main[aria-label="Reading pane"]')) return;
+    if (t.dataset.testid !== 'message-body' || !t.closest('[aria-label="Reading pane"]')) return;
     requestAnimationFrame(() => afterFrame((at) => { if (b.openAt < 0) b.openAt = at; }));
   }, true);
 })();`;

@@ -24,7 +24,7 @@ test('phone: list, then the message alone, then back; folders in a drawer', asyn
   await expect(page.getByRole('navigation', { name: 'Mailboxes and folders' })).not.toBeInViewport();
   const list = page.getByTestId('message-list');
   await expect(list).toBeVisible();
-  await expect(page.getByRole('main', { name: 'Reading pane' })).toBeHidden();
+  await expect(page.getByRole('region', { name: 'Reading pane' })).toBeHidden();
   await shot(page, '20-phone-list');
 
   // rows and the menu are comfortably tappable

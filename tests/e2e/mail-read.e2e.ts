@@ -144,7 +144,7 @@ test('conversations: a thread with replies across folders, newest expanded, and 
   await page.locator('#mail-filter').fill('');
   await page.getByTestId('conversation-toggle').click();
   await expect(page.getByTestId('conversation-toggle')).toHaveAttribute('aria-pressed', 'false');
-  await expect(page.getByRole('main', { name: 'Reading pane' }).getByTestId('thread')).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Reading pane' }).getByTestId('thread')).toHaveCount(0);
   await page.reload(); // remembered (cookie), rendered so by the server
   await expect(page.getByTestId('conversation-toggle')).toHaveAttribute('aria-pressed', 'false');
   await page.getByTestId('conversation-toggle').click();
