@@ -39,16 +39,20 @@ sw.addEventListener('install', (event) => {
   // handler below, which does the same.
   const routes = (event as InstallEventWithRoutes).addRoutes;
   if (routes)
-    event.waitUntil(
-      routes
-        .call(event, [
-          {
-            condition: { urlPattern: `${sw.location.origin}/_app/immutable/*`, requestMethod: 'GET' },
-            source: { cacheName: SHELL }
-          }
-        ])
-        .catch(() => {}) // an older form of the API: the fetch handler serves them
-    );
+    try {
+      event.waitUntil(
+        routes
+          .call(event, [
+            {
+              condition: { urlPattern: `${sw.location.origin}/_app/immutable/*`, requestMethod: 'GET' },
+              source: { cacheName: SHELL }
+            }
+          ])
+          .catch(() => {})
+      );
+    } catch {
+      // an older form of the API refused the rule: the fetch handler serves those files
+    }
   event.waitUntil(
     caches
       .open(SHELL)
