@@ -82,16 +82,24 @@ const cachedPages = (page: Page) =>
       : []
   );
 
+/**
+ * Logs in, then opens the mail page once more through the service worker (the first load came
+ * before it took over), so the worker keeps it; returns the page's path.
+ */
+async function keptMailPage(page: Page): Promise<string> {
+  await login(page);
+  await controlled(page);
+  await page.reload();
+  const path = new URL(page.url()).pathname;
+  await expect.poll(() => cachedPages(page)).toContain(path);
+  return path;
+}
+
 test('offline: a reload shows the app with mail as last loaded and says so; back online it recovers', async ({
   page,
   context
 }) => {
-  await login(page);
-  await controlled(page);
-  // this page was loaded before the worker took over: once more, through it, so it is kept
-  await page.reload();
-  const path = new URL(page.url()).pathname;
-  await expect.poll(() => cachedPages(page)).toContain(path);
+  await keptMailPage(page);
   const subject = (await page.getByTestId('message-row').first().locator('.subject').textContent())!.trim();
   await expect(page.getByTestId('offline-banner')).toHaveCount(0);
 
@@ -126,10 +134,7 @@ test('phone: the offline banner fits the screen', async ({ browser }) => {
   const { defaultBrowserType: _, ...phone } = devices['Pixel 7'];
   const context = await browser.newContext({ ...phone, colorScheme: 'dark' });
   const page = await context.newPage();
-  await login(page);
-  await controlled(page);
-  await page.reload();
-  await expect.poll(() => cachedPages(page)).toContain(new URL(page.url()).pathname);
+  await keptMailPage(page);
   await context.setOffline(true);
   await page.reload();
   const banner = page.getByTestId('offline-banner');
@@ -146,11 +151,7 @@ test('offline, the start URL opens the mail page seen last; a page never opened 
   page,
   context
 }) => {
-  await login(page);
-  await controlled(page);
-  await page.reload();
-  const last = new URL(page.url()).pathname;
-  await expect.poll(() => cachedPages(page)).toContain(last);
+  const last = await keptMailPage(page);
   await context.setOffline(true);
   // the installed app starts at /mail (start_url), which only redirects when online
   await page.goto('/mail');
@@ -164,11 +165,7 @@ test('offline, the start URL opens the mail page seen last; a page never opened 
 });
 
 test('logging out drops the pages the service worker kept', async ({ page, context }) => {
-  await login(page);
-  await controlled(page);
-  await page.reload();
-  const path = new URL(page.url()).pathname;
-  await expect.poll(() => cachedPages(page)).toContain(path);
+  const path = await keptMailPage(page);
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/login/);
   await expect.poll(() => cachedPages(page)).toEqual([]);
@@ -198,12 +195,7 @@ test('a login form sent before the script ran still logs in, under the service w
 test('a mail page opens from the copy the service worker kept, then catches up with what changed meanwhile', async ({
   page
 }) => {
-  await login(page);
-  await controlled(page);
-  // opened through the worker: kept
-  await page.reload();
-  const path = new URL(page.url()).pathname;
-  await expect.poll(() => cachedPages(page)).toContain(path);
+  const path = await keptMailPage(page);
   const keptPage = () =>
     page.evaluate(async (p) => (await (await caches.open('pages-v1')).match(p))?.text() ?? '', path);
 

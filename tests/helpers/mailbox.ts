@@ -88,6 +88,16 @@ export async function addAccountRow(
   return id;
 }
 
+/** IMAP and SMTP settings nothing can connect to (port 1): for account rows no worker may sync. */
+export const UNREACHABLE_SERVERS = {
+  imapHost: '127.0.0.1',
+  imapPort: 1,
+  imapTls: 'none',
+  smtpHost: '127.0.0.1',
+  smtpPort: 1,
+  smtpTls: 'none'
+} as const;
+
 /**
  * A mail account row no worker can log in to (port 1, a dummy secret), with an INBOX and a Sent
  * folder: for tests of what the app reads from PostgreSQL (list, search), with rows put in by
@@ -100,12 +110,7 @@ export async function offlineAccount(db: Db, tenantId: string, userId: string, n
       userId,
       name,
       email: `${name.toLowerCase()}-${randomUUID().slice(0, 6)}@example.test`,
-      imapHost: '127.0.0.1',
-      imapPort: 1,
-      imapTls: 'none',
-      smtpHost: '127.0.0.1',
-      smtpPort: 1,
-      smtpTls: 'none',
+      ...UNREACHABLE_SERVERS,
       username: name,
       secretCiphertext: Buffer.from('x'),
       wrappedKey: Buffer.from('x'),

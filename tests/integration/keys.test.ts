@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSecret, sealSecret, type MasterKeys } from '../../src/lib/server/crypto/envelope';
 import { makeServices } from '../helpers/context';
+import { UNREACHABLE_SERVERS } from '../helpers/mailbox';
 
 const k1 = randomBytes(32).toString('hex');
 const k2 = randomBytes(32).toString('hex');
@@ -47,12 +48,7 @@ describe('npm run keys:rotate', () => {
           name: `A${i}`,
           email: `a${i}-${randomUUID().slice(0, 6)}@example.test`,
           username: `a${i}`,
-          imapHost: '127.0.0.1',
-          imapPort: 1,
-          imapTls: 'none',
-          smtpHost: '127.0.0.1',
-          smtpPort: 1,
-          smtpTls: 'none',
+          ...UNREACHABLE_SERVERS,
           ...sealSecret(keys1, id, password)
         }
       });

@@ -170,6 +170,8 @@ interface Run {
   origin: string | null;
   blocked: boolean;
   cidUsed: boolean;
+  /** the mail sets colours of its own (see DARK_CSS) */
+  colors: boolean;
 }
 
 /**
@@ -326,7 +328,14 @@ function cleanElement(run: Run, el: Element): void {
     if (!css.trim()) el.removeAttribute('style');
     // jsdom re-parses a style attribute on every write: write only what changed
     else if (css !== style) el.setAttribute('style', css);
+    if (COLOR_DECL.test(css)) run.colors = true;
   }
+  if (
+    el.hasAttribute('bgcolor') ||
+    el.hasAttribute('background') ||
+    (tag === 'font' && el.hasAttribute('color'))
+  )
+    run.colors = true;
 }
 
 let current: Run | null = null;
@@ -382,7 +391,8 @@ export function sanitizeHtml(dirty: string, opts: SanitizeOptions = {}): Sanitiz
     resolveCid: opts.resolveCid ?? (() => null),
     origin: opts.origin ? new URL(opts.origin).origin : null,
     blocked: false,
-    cidUsed: false
+    cidUsed: false,
+    colors: false
   };
   current = run;
   let root: HTMLElement;
@@ -400,10 +410,6 @@ export function sanitizeHtml(dirty: string, opts: SanitizeOptions = {}): Sanitiz
   const bodyAttrs = body
     ? [...body.attributes].map((a) => ` ${a.name}="${escapeAttr(a.value)}"`).join('')
     : '';
-  const ownColors =
-    styles.length > 0 ||
-    !!root.querySelector('[bgcolor],[background],font[color]') ||
-    [...root.querySelectorAll('[style]')].some((el) => COLOR_DECL.test(el.getAttribute('style') ?? ''));
   const csp = mailCsp({ allowRemote: run.allowRemote, cidOrigin: run.cidUsed ? run.origin : null });
   const html =
     '<!doctype html><html><head><meta charset="utf-8">' +
@@ -411,7 +417,7 @@ export function sanitizeHtml(dirty: string, opts: SanitizeOptions = {}): Sanitiz
     '<meta name="referrer" content="no-referrer">' +
     '<meta http-equiv="x-dns-prefetch-control" content="off">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-    `<style>${BASE_CSS}${ownColors ? '' : DARK_CSS}</style>${styles.join('')}</head>` +
+    `<style>${BASE_CSS}${run.colors || styles.length ? '' : DARK_CSS}</style>${styles.join('')}</head>` +
     `<body${bodyAttrs}>${body?.innerHTML ?? ''}</body></html>`;
   return { html, remoteContentBlocked: run.blocked };
 }
