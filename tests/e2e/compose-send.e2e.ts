@@ -35,8 +35,10 @@ async function found(user: string, folder: string, subject: string): Promise<Par
       const uids = await c.search({ subject }, { uid: true });
       if (!uids || !uids.length) return [];
       const out: ParsedMail[] = [];
+      // a draft saved again meanwhile replaces its old copy: a message expunged between the
+      // SEARCH and the FETCH comes back without its source, and is not there any more
       for await (const m of c.fetch(uids, { source: true }, { uid: true }))
-        out.push(await simpleParser(m.source!));
+        if (m.source) out.push(await simpleParser(m.source));
       return out;
     } finally {
       lock.release();
