@@ -93,6 +93,45 @@ test('the list is windowed and loads older mail as it scrolls (keyset pages)', a
   await expect(list.getByTestId('message-row').last()).toBeInViewport();
 });
 
+test('a flung list shows sender and subject, and whole rows again once it slows down', async ({ page }) => {
+  await login(page);
+  const list = page.getByTestId('message-list');
+  const rows = list.getByTestId('message-row');
+  await expect(rows.first().locator('.snippet')).toBeVisible();
+  // 300 px a frame, far faster than anyone reads: rows coming into view are brief (no date,
+  // snippet or star), and the list keeps up with the fling
+  const fling = await list.evaluate(async (el) => {
+    let brief = 0;
+    let briefWithSnippet = 0;
+    for (let i = 0; i < 14; i++) {
+      await new Promise((r) => requestAnimationFrame(r));
+      el.scrollTop += 300;
+      const b = el.querySelectorAll('[data-testid="message-row"].brief');
+      brief = Math.max(brief, b.length);
+      briefWithSnippet += [...b].filter((r) => r.querySelector('.snippet, .date, .star')).length;
+    }
+    return { brief, briefWithSnippet, top: el.scrollTop };
+  });
+  expect(fling.top).toBeGreaterThan(2000);
+  expect(fling.brief).toBeGreaterThan(3);
+  expect(fling.briefWithSnippet).toBe(0);
+  // still: every row in the window is whole again, a few each frame
+  await expect(list.locator('.brief')).toHaveCount(0, { timeout: 5_000 });
+  const inView = rows.filter({ has: page.locator('.snippet') });
+  expect(await inView.count()).toBe(await rows.count());
+  for (const r of await rows.all())
+    if (await r.isVisible()) await expect(r.getByTitle(/^(Un)?[Ss]tar \(s\)$/)).toHaveCount(1);
+  // one jump (Home, a click on the scrollbar) is not a fling: the rows arrive whole
+  const afterJump = await list.evaluate(async (el) => {
+    await new Promise((r) => setTimeout(r, 300));
+    el.scrollTop = 0;
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return el.querySelectorAll('.brief').length;
+  });
+  expect(afterJump).toBe(0);
+  await expect(rows.first().locator('.snippet')).toBeVisible();
+});
+
 test('a message with attachments lists them with sizes and download links', async ({ page }) => {
   await login(page);
   await page

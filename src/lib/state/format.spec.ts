@@ -15,6 +15,14 @@ describe('listDate', () => {
     expect(listDate(new Date(2026, 2, 3, 10).getTime(), now, 'en-GB')).toBe('3 Mar');
     expect(listDate(new Date(2025, 11, 24, 10).getTime(), now, 'en-GB')).toBe('24 Dec 2025');
   });
+  it('keeps one string per day and locale, not one for every message of that day', () => {
+    // the same day in two locales, and two times of a day today: each its own string
+    expect(listDate(new Date(2026, 2, 3, 23).getTime(), now, 'de-DE')).toBe('3. März');
+    expect(listDate(new Date(2026, 2, 3, 9).getTime(), now, 'en-GB')).toBe('3 Mar');
+    expect(listDate(new Date(2026, 10, 29, 8, 6).getTime(), now, 'en-GB')).toBe('08:06');
+    expect(listDate(new Date(2026, 10, 29, 8, 5, 40).getTime(), now, 'en-GB')).toBe('08:05');
+    expect(listDate(new Date(2026, 2, 4, 0, 1).getTime(), now, 'en-GB')).toBe('4 Mar');
+  });
 });
 
 describe('addresses and sizes', () => {

@@ -40,6 +40,21 @@ function format(form: keyof typeof FORMS, d: Date, locale: string | undefined): 
   return f.format(d);
 }
 
+// A list shows many messages of the same day (and minute): their strings are kept, so scrolling
+// through a long folder formats each day once instead of once per row. Bounded: a folder
+// spanning more days than this simply starts again.
+const formatted = new Map<string, string>();
+const FORMATTED_MAX = 4096;
+function formatOnce(form: 'time' | 'dayMonth' | 'dayMonthYear', d: Date, locale: string | undefined) {
+  const key = `${form}|${locale ?? ''}|${d.getFullYear()}-${d.getMonth()}-${d.getDate()}${form === 'time' ? `-${d.getHours()}:${d.getMinutes()}` : ''}`;
+  let s = formatted.get(key);
+  if (s === undefined) {
+    if (formatted.size >= FORMATTED_MAX) formatted.clear();
+    formatted.set(key, (s = format(form, d, locale)));
+  }
+  return s;
+}
+
 const sameDay = (a: Date, b: Date) =>
   a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 
@@ -53,12 +68,12 @@ export function listDate(t: number, now: number, locale?: string): string {
   const mins = Math.floor((now - t) / 60_000);
   if (mins >= 0 && mins < 1) return 'now';
   if (mins >= 0 && mins < 60) return `${mins} min ago`;
-  if (sameDay(d, n)) return format('time', d, locale);
+  if (sameDay(d, n)) return formatOnce('time', d, locale);
   const y = new Date(n);
   y.setDate(n.getDate() - 1);
   if (sameDay(d, y)) return 'Yesterday';
-  if (d.getFullYear() === n.getFullYear()) return format('dayMonth', d, locale);
-  return format('dayMonthYear', d, locale);
+  if (d.getFullYear() === n.getFullYear()) return formatOnce('dayMonth', d, locale);
+  return formatOnce('dayMonthYear', d, locale);
 }
 
 /** The full date and time, for the reading pane and tooltips. */

@@ -80,6 +80,17 @@ describe('MailboxView', () => {
     expect(v.entries.map((e) => e.row.id)).toEqual(['5', '4', '3', '2', '1']);
   });
 
+  it('gives each line its place in the list, in both modes and under a filter', () => {
+    const v = view();
+    expect(v.entries.map((e) => e.index)).toEqual([0, 1, 2, 3]);
+    v.conversations = false;
+    expect(v.entries.map((e) => e.index)).toEqual([0, 1, 2, 3, 4]);
+    v.filter = 'from 2';
+    expect(v.entries.map((e) => [e.row.id, e.index])).toEqual([['2', 0]]);
+    v.conversations = true;
+    expect(v.entries.map((e) => [e.row.id, e.index])).toEqual([['2', 0]]);
+  });
+
   it('acts on whole conversations, and knows the next line once some are gone', () => {
     const v = view();
     expect(v.expand(['5']).map((r) => r.id)).toEqual(['5', '3']);

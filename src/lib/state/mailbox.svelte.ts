@@ -32,6 +32,9 @@ export interface Entry {
   attachments: boolean;
   /** messages in the conversation, all folders (1 when not threaded) */
   count: number;
+  /** its place in the list: a row of the windowed list reads it, not the {#each} index, so
+   *  rows that stay in the window are not revisited when it moves */
+  index: number;
 }
 
 export type Action = RemoveKind | 'move';
@@ -121,7 +124,8 @@ export class MailboxView {
             unread: !r.seen,
             flagged: r.flagged,
             attachments: r.hasAttachments,
-            count: (r.threadId && counts[r.threadId]) || 1
+            count: (r.threadId && counts[r.threadId]) || 1,
+            index: out.length
           });
       return out;
     }
@@ -140,10 +144,14 @@ export class MailboxView {
         unread: !r.seen,
         flagged: r.flagged,
         attachments: r.hasAttachments,
-        count: (r.threadId && counts[r.threadId]) || 1
+        count: (r.threadId && counts[r.threadId]) || 1,
+        index: -1
       };
       byThread.set(key, entry);
-      if (hit(r)) out.push(entry);
+      if (hit(r)) {
+        entry.index = out.length;
+        out.push(entry);
+      }
     }
     return out;
   }
