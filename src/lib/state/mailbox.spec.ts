@@ -80,6 +80,21 @@ describe('MailboxView', () => {
     expect(v.entries.map((e) => e.row.id)).toEqual(['5', '4', '3', '2', '1']);
   });
 
+  it('keeps the lines that did not change as the same objects, and makes new ones for those that did', () => {
+    const v = view(false);
+    const before = v.entries;
+    const [first, second] = before;
+    v.rows = v.rows.map((r) => (r.id === '4' ? { ...r, flagged: true } : r));
+    const after = v.entries;
+    expect(after[0]).toBe(first); // '5': the same row, the same place
+    expect(after[1]).not.toBe(second); // '4': flagged now
+    expect(after[1]).toMatchObject({ flagged: true, index: 1 });
+    // a line that moves (one above it is gone) is a new line with its new place
+    v.rows = v.rows.filter((r) => r.id !== '5');
+    expect(v.entries[0]).toMatchObject({ index: 0 });
+    expect(v.entries[0]).not.toBe(after[1]);
+  });
+
   it('gives each line its place in the list, in both modes and under a filter', () => {
     const v = view();
     expect(v.entries.map((e) => e.index)).toEqual([0, 1, 2, 3]);

@@ -107,6 +107,35 @@ export class MailboxView {
     this.cursorId = first.rows[0]?.id ?? null;
   }
 
+  /** the lines of the last grouping, by row id (see keep) */
+  private previous = new Map<string, Entry>();
+
+  /**
+   * The lines of the last grouping that have not changed are kept as they were (the same
+   * objects), so a page loaded or a flag changed does not make the list revisit every row on
+   * screen, only the rows whose line is new or different.
+   */
+  private keep(out: Entry[]): Entry[] {
+    const next = new Map<string, Entry>();
+    for (let i = 0; i < out.length; i++) {
+      const e = out[i]!;
+      const p = this.previous.get(e.row.id);
+      if (
+        p &&
+        p.row === e.row &&
+        p.index === e.index &&
+        p.unread === e.unread &&
+        p.flagged === e.flagged &&
+        p.attachments === e.attachments &&
+        p.count === e.count
+      )
+        out[i] = p;
+      next.set(e.row.id, out[i]!);
+    }
+    this.previous = next;
+    return out;
+  }
+
   private group(rows: Row[], threads: boolean, filter: string, counts: Record<string, number>): Entry[] {
     const q = filter.trim().toLowerCase();
     const hit = (r: Row) =>
@@ -127,7 +156,7 @@ export class MailboxView {
             count: (r.threadId && counts[r.threadId]) || 1,
             index: out.length
           });
-      return out;
+      return this.keep(out);
     }
     const byThread = new Map<string, Entry>();
     for (const r of rows) {
@@ -153,7 +182,7 @@ export class MailboxView {
         out.push(entry);
       }
     }
-    return out;
+    return this.keep(out);
   }
 
   get isAll(): boolean {
