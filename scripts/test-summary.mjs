@@ -63,6 +63,45 @@ if (!existsSync(e2ePath)) {
   }
 }
 
+// Why the first failures failed, in a few short lines: a CI log is often read from its end only.
+const why = new Map();
+const note = (where, message) => {
+  const text = String(message ?? '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(0, 3)
+    .join(' | ')
+    .slice(0, 300);
+  if (text && !why.has(text) && why.size < 4) why.set(text, where);
+};
+for (const [name, file] of [
+  ['unit', 'unit.json'],
+  ['integration', 'integration.json']
+]) {
+  const path = join(dir, file);
+  if (!existsSync(path)) continue;
+  for (const t of JSON.parse(readFileSync(path, 'utf8')).testResults ?? [])
+    for (const a of t.assertionResults ?? [])
+      if (a.status === 'failed') note(`${name}: ${a.fullName}`, a.failureMessages?.[0]);
+}
+if (existsSync(e2ePath)) {
+  const report = JSON.parse(readFileSync(e2ePath, 'utf8'));
+  for (const e of report.errors ?? []) note('e2e', e.message);
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? [])
+      for (const t of spec.tests ?? [])
+        for (const r of t.results ?? [])
+          if (r.status === 'failed' || r.status === 'timedOut')
+            note(`e2e: ${suite.file ?? ''} ${spec.title}`, r.errors?.[0]?.message ?? r.error?.message);
+    for (const s of suite.suites ?? []) walk(s);
+  };
+  for (const s of report.suites ?? []) walk(s);
+}
+for (const [text, where] of why) rows.push(`  why (${where.slice(0, 120)}): ${text}`);
+
 console.log(rows.join('\n'));
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

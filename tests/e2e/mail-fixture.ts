@@ -21,9 +21,27 @@ let ready: Promise<void> | undefined;
 /** Seeds the demo mailboxes and connects them to the demo login (idempotent), then waits for the sync. */
 export function demoMail(): Promise<void> {
   ready ??= (async () => {
-    const opts = { stdio: 'pipe' as const, env: process.env, timeout: 120_000 };
-    execFileSync('npx', ['tsx', 'scripts/seed-demo-mail.ts'], opts);
-    execFileSync('npx', ['tsx', 'scripts/demo-user.ts', DEMO_EMAIL, DEMO_PASSWORD], opts);
+    const run = (args: string[]) => {
+      const t0 = Date.now();
+      try {
+        execFileSync('npx', ['tsx', ...args], { stdio: 'pipe', env: process.env, timeout: 120_000 });
+      } catch (e) {
+        const { stderr, stdout } = e as { stderr?: Buffer; stdout?: Buffer };
+        const tail = (b?: Buffer) =>
+          String(b ?? '')
+            .trim()
+            .split('\n')
+            .slice(-3)
+            .join(' | ');
+        throw new Error(
+          `${args[0]} failed after ${Date.now() - t0} ms: ${(e as Error).message.split('\n')[0]}; ` +
+            `stderr: ${tail(stderr)}; stdout: ${tail(stdout)}`,
+          { cause: e }
+        );
+      }
+    };
+    run(['scripts/seed-demo-mail.ts']);
+    run(['scripts/demo-user.ts', DEMO_EMAIL, DEMO_PASSWORD]);
     // demo-user.ts writes the accounts straight to the database: tell the worker at once
     const redis = new Redis(process.env.REDIS_URL!);
     const prefix = process.env.QUEUE_PREFIX || 'emailclient';
@@ -48,7 +66,12 @@ export function demoMail(): Promise<void> {
           ).map((r) => Number(r.synced) >= 12 && r.pending === '0')[0],
         { timeout: 120_000, intervals: [500], message: 'the demo folders to sync' }
       )
-      .toBe(true);
+      .toBe(true)
+      .catch(async (e: unknown) => {
+        throw new Error(`the demo folders did not sync; the accounts: ${await accountStates()}`, {
+          cause: e
+        });
+      });
     // ...and the worker has turned to new mail (it does once the first pass is over)
     const probe = unique('Sync probe');
     await deliver(ALICE, probe); // (Bob's inbox stays as the demo made it, for the screenshots)
@@ -64,9 +87,41 @@ export function demoMail(): Promise<void> {
           )[0]?.n,
         { timeout: 60_000, intervals: [500], message: 'new mail to reach the demo mailboxes' }
       )
-      .toBe('1');
+      .toBe('1')
+      .catch(async (e: unknown) => {
+        throw new Error(`new mail did not reach the demo mailboxes; the accounts: ${await accountStates()}`, {
+          cause: e
+        });
+      });
   })();
   return ready;
+}
+
+/** What the demo accounts' sync says of itself: for the message of a failed setup. */
+async function accountStates(): Promise<string> {
+  const rows = await sql<{
+    email: string;
+    state: string;
+    error: string | null;
+    folders: string;
+    synced: string;
+  }>(
+    `SELECT a.email, a."syncState" AS state, a."lastError" AS error, count(f.id) AS folders,
+       count(f."lastSyncAt") AS synced
+     FROM "MailAccount" a JOIN "User" u ON u.id = a."userId" LEFT JOIN "Folder" f ON f."accountId" = a.id
+     WHERE u.email = $1 GROUP BY a.id`,
+    [DEMO_EMAIL]
+  ).catch((e: unknown) => [
+    { email: `(query failed: ${String(e)})`, state: '', error: null, folders: '', synced: '' }
+  ]);
+  return (
+    rows
+      .map(
+        (r) =>
+          `${r.email} ${r.state}${r.error ? ` (${r.error})` : ''}, ${r.synced}/${r.folders} folders synced`
+      )
+      .join('; ') || 'none'
+  );
 }
 
 export async function sql<T>(text: string, params: unknown[] = []): Promise<T[]> {
