@@ -1,6 +1,7 @@
 // Adds up the results of every runner of npm test and prints "N passed, N failed".
 // A runner that left no report counts as one failure, so a crash can never look green.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const dir = process.argv[2] ?? 'test-results';
@@ -101,6 +102,17 @@ if (existsSync(e2ePath)) {
   for (const s of report.suites ?? []) walk(s);
 }
 for (const [text, where] of why) rows.push(`  why (${where.slice(0, 120)}): ${text}`);
+// and what the machine had left: a full disk or memory fails every test after it the same way
+try {
+  const fs = statfsSync(dir);
+  const gb = (n) => (n / 2 ** 30).toFixed(1);
+  rows.push(
+    `  machine: ${cpus().length} CPUs, load ${loadavg()[0].toFixed(1)}, memory ${gb(freemem())} of ` +
+      `${gb(totalmem())} GB free, disk ${gb(fs.bavail * fs.bsize)} GB free`
+  );
+} catch {
+  // statfs is missing on old Node versions: the summary goes without it
+}
 
 console.log(rows.join('\n'));
 console.log(`${passed} passed, ${failed} failed`);
