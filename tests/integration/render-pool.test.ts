@@ -237,6 +237,14 @@ describe('rendering on the render threads', () => {
     const nextSubject = `Normal ${randomUUID().slice(0, 8)}`;
     await deliver(box.email, { subject: nextSubject, html: '<p id="hello" style="color:green">Hello</p>' });
     const next = await until(() => arrived(box.accountId, nextSubject), 20_000, 'the next mail to sync');
+    // rendered by the worker's prefetch of new mail: this test's reader enqueues on a queue prefix
+    // no worker serves (the worker has its own), so opening it before the prefetch stored the
+    // body would wait for a job nobody runs (seen once: 30 s, then "not prepared in time")
+    await until(
+      async () => (await db.message.findUnique({ where: { id: next.id } }))?.bodyFetchedAt,
+      30_000,
+      'the next mail to be fetched and rendered'
+    );
     const msg = await box.get(next.id);
     expect(parseHtml(msg.body.html!).getElementById('hello')?.textContent).toBe('Hello');
     expect(msg.body.notice).toBeUndefined();
