@@ -67,11 +67,7 @@ export function demoMail(): Promise<void> {
         { timeout: 120_000, intervals: [500], message: 'the demo folders to sync' }
       )
       .toBe(true)
-      .catch(async (e: unknown) => {
-        throw new Error(`the demo folders did not sync; the accounts: ${await accountStates()}`, {
-          cause: e
-        });
-      });
+      .catch(withAccountStates('the demo folders did not sync'));
     // ...and the worker has turned to new mail (it does once the first pass is over)
     const probe = unique('Sync probe');
     await deliver(ALICE, probe); // (Bob's inbox stays as the demo made it, for the screenshots)
@@ -88,14 +84,15 @@ export function demoMail(): Promise<void> {
         { timeout: 60_000, intervals: [500], message: 'new mail to reach the demo mailboxes' }
       )
       .toBe('1')
-      .catch(async (e: unknown) => {
-        throw new Error(`new mail did not reach the demo mailboxes; the accounts: ${await accountStates()}`, {
-          cause: e
-        });
-      });
+      .catch(withAccountStates('new mail did not reach the demo mailboxes'));
   })();
   return ready;
 }
+
+/** A catch handler that fails the setup with what, and what the demo accounts' sync says. */
+const withAccountStates = (what: string) => async (e: unknown) => {
+  throw new Error(`${what}; the accounts: ${await accountStates()}`, { cause: e });
+};
 
 /** What the demo accounts' sync says of itself: for the message of a failed setup. */
 async function accountStates(): Promise<string> {
