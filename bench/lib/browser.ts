@@ -201,9 +201,13 @@ export interface Probe {
  * the first page it loads is 50). The check runs in a rAF callback, so that frame paints those
  * rows; a MessageChannel message posted there runs after the frame, and its time is taken.
  *
- * Opening: a capturing keydown listener takes the event's time of the armed key; a capturing
- * load listener sees the body frame (iframe data-testid=message-body in the "Reading pane" region)
- * finish loading its srcdoc; the next frame paints it, and the time after that frame is taken.
+ * Opening: a capturing keydown listener takes the event's time of the armed key and which body
+ * frame (iframe data-testid=message-body in the "Reading pane" region) shows what document. Every
+ * animation frame from then on checks whether the body frame now is another one, or the same with
+ * another document, whose document has finished loading (a capturing load listener keeps each
+ * frame's last loaded srcdoc) and which is visible (opacity and visibility included: the app
+ * renders the next bodies ahead in hidden frames); that frame paints it, and the time after it is
+ * taken.
  */
 // (a string, not a function: tsx's esbuild would wrap the inner functions in a __name() helper
 // that does not exist in the page)
@@ -238,14 +242,28 @@ export const PROBE_JS = `(() => {
     afterFrame((t) => (b.rowsAt = t));
   };
   requestAnimationFrame(poll);
-  addEventListener('keydown', (e) => {
-    if (b.armed && e.key === b.armed && b.keyAt < 0) b.keyAt = e.timeStamp;
-  }, true);
+  // each frame's document when it last finished loading
+  const loaded = new WeakMap();
   document.addEventListener('load', (e) => {
-    const t = e.target;
-    if (b.keyAt < 0 || b.openAt >= 0 || !(t instanceof HTMLIFrameElement)) return;
-    if (t.dataset.testid !== 'message-body' || !t.closest('[aria-label="Reading pane"]')) return;
-    requestAnimationFrame(() => afterFrame((at) => { if (b.openAt < 0) b.openAt = at; }));
+    if (e.target instanceof HTMLIFrameElement) loaded.set(e.target, e.target.srcdoc);
+  }, true);
+  const bodyFrame = () =>
+    document.querySelector('[aria-label="Reading pane"] iframe[data-testid="message-body"]');
+  let from = null;
+  const opened = () => {
+    if (b.keyAt < 0 || b.openAt >= 0) return;
+    const f = bodyFrame();
+    const ready = f && loaded.get(f) === f.srcdoc && (!from || f !== from[0] || f.srcdoc !== from[1]) &&
+      f.checkVisibility({ opacityProperty: true, visibilityProperty: true });
+    if (!ready) return void requestAnimationFrame(opened);
+    afterFrame((at) => { if (b.openAt < 0) b.openAt = at; });
+  };
+  addEventListener('keydown', (e) => {
+    if (!b.armed || e.key !== b.armed || b.keyAt >= 0) return;
+    b.keyAt = e.timeStamp;
+    const f = bodyFrame();
+    from = f ? [f, f.srcdoc] : null;
+    requestAnimationFrame(opened);
   }, true);
 })();`;
 

@@ -57,6 +57,71 @@ test('open and read messages; j/k move through them', async ({ page }) => {
   await expect(list.locator('.row.cursor .star svg')).toBeVisible();
 });
 
+test('j and k show bodies rendered ahead in hidden frames, without loading a frame', async ({ page }) => {
+  await login(page);
+  // Bob's inbox as the demo made it: neighbouring mails with bodies of their own (a body equal
+  // to the one shown needs no frame of its own)
+  await openBobInbox(page);
+  const list = page.getByTestId('message-list');
+  const rows = list.getByTestId('message-row');
+  const pane = page.getByRole('region', { name: 'Reading pane' });
+  // a line whose neighbours' snippets differ from each other and from its own
+  await expect(rows.nth(8)).toBeVisible();
+  const snippets = await rows.locator('.snippet').allTextContents();
+  const at = [1, 2, 3, 4, 5, 6].find((i) => new Set(snippets.slice(i - 1, i + 2)).size === 3);
+  if (at === undefined) throw new Error(`no three different mails in a row: ${snippets.join(' | ')}`);
+  await rows.nth(at).click();
+  await expect(pane.getByTestId('message-body').last()).toBeVisible({ timeout: 20_000 });
+  // the neighbours' bodies (the lines above and below) go into two hidden frames once the page is idle
+  const hidden = pane.locator('iframe[inert]');
+  await expect(hidden).toHaveCount(2, { timeout: 15_000 });
+  for (const f of await hidden.all()) {
+    await expect(f).toHaveAttribute('aria-hidden', 'true');
+    await expect(f).toHaveAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
+    await expect(f).not.toHaveAttribute('data-testid', /./);
+  }
+  const text = (i: number) =>
+    page.frameLocator(`[aria-label="Reading pane"] iframe[inert] >> nth=${i}`).locator('body').innerText();
+  await expect.poll(async () => (await text(0)).length && (await text(1)).length).toBeGreaterThan(0);
+  const ahead = [await text(0), await text(1)];
+  const shownText = () =>
+    page
+      .frameLocator('[aria-label="Reading pane"] iframe[data-testid=message-body] >> nth=-1')
+      .locator('body')
+      .innerText();
+  const before = await shownText();
+  // from here on, which frames load a document
+  await page.evaluate(() => {
+    const w = window as unknown as { loadedFrames: Set<EventTarget> };
+    w.loadedFrames = new Set();
+    document.addEventListener('load', (e) => w.loadedFrames.add(e.target!), true);
+  });
+  const shownLoaded = () =>
+    page.evaluate(() => {
+      const frames = document.querySelectorAll(
+        '[aria-label="Reading pane"] iframe[data-testid=message-body]'
+      );
+      return (window as unknown as { loadedFrames: Set<EventTarget> }).loadedFrames.has(
+        frames[frames.length - 1]!
+      );
+    });
+
+  await page.keyboard.press('j');
+  await expect(rows.nth(at + 1)).toHaveClass(/open/);
+  const next = await shownText();
+  expect(ahead).toContain(next);
+  expect(next).not.toBe(before);
+  expect(await shownLoaded()).toBe(false);
+  await expect(pane.getByTestId('message-body').last()).toBeVisible();
+
+  // back: the body left behind is still in its frame
+  await page.keyboard.press('k');
+  await expect(rows.nth(at)).toHaveClass(/open/);
+  expect(await shownText()).toBe(before);
+  expect(await shownLoaded()).toBe(false);
+  await shot(page, '11-message-after-jk');
+});
+
 test('the list is windowed and loads older mail as it scrolls (keyset pages)', async ({ page }) => {
   await login(page);
   const list = page.getByTestId('message-list');

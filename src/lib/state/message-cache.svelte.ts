@@ -114,26 +114,29 @@ export class MessageCache {
 
   /**
    * Fetches these messages (and their conversations) when the browser is idle, one after the
-   * other: the neighbours of the open message, so j and k open them from memory.
+   * other: the neighbours of the open message, so j and k open them from memory. Resolves once
+   * all are tried (never rejects).
    */
-  prefetch(items: { accountId: string; id: string; threadId?: string | null }[]): void {
-    idle(() => {
-      void (async () => {
-        for (const m of items) {
-          try {
-            const [, t] = await Promise.all([
-              this.message(m.accountId, m.id),
-              m.threadId ? this.thread(m.accountId, m.threadId) : null
-            ]);
-            // the ones the conversation opens with (ThreadView): its newest, and unread ones
-            const open = t?.messages.filter((x, i) => !x.seen || i === t.messages.length - 1) ?? [];
-            for (const x of open.slice(-3)) await this.message(m.accountId, x.id);
-          } catch {
-            // fetched again when opened, with its error shown then
+  prefetch(items: { accountId: string; id: string; threadId?: string | null }[]): Promise<void> {
+    return new Promise((done) =>
+      idle(() => {
+        void (async () => {
+          for (const m of items) {
+            try {
+              const [, t] = await Promise.all([
+                this.message(m.accountId, m.id),
+                m.threadId ? this.thread(m.accountId, m.threadId) : null
+              ]);
+              // the ones the conversation opens with (ThreadView): its newest, and unread ones
+              const open = t?.messages.filter((x, i) => !x.seen || i === t.messages.length - 1) ?? [];
+              for (const x of open.slice(-3)) await this.message(m.accountId, x.id);
+            } catch {
+              // fetched again when opened, with its error shown then
+            }
           }
-        }
-      })();
-    });
+        })().finally(done);
+      })
+    );
   }
 
   /** The user's own flag change, as the list shows it at once (rolled back by forget()). */
