@@ -12,7 +12,9 @@
 //      page of the same context at another origin (fulfilled by Playwright: no network, no
 //      service worker). What a new renderer needs to show any rows at all on this machine.
 //   3. open_message_ms: keyboard j from an open message to the next one's body painted, the
-//      next one having been opened before (its body already fetched and rendered by the server)
+//      next one having been opened before (its body already fetched and rendered by the server;
+//      the app also renders its neighbours' bodies ahead in hidden frames, and the probe waits
+//      for the body frame shown to be another, loaded and visible: bench/lib/browser.ts)
 //      open_message_floor_ms: its reference, in the same run: the same probe on a bare page whose
 //      key handler gives a frame with the same sandbox and CSP another srcdoc (20 paragraphs).
 //   4. scroll_long_tasks: long tasks (> 50 ms) during a 5 s programmatic scroll of a folder of
