@@ -95,6 +95,12 @@ async function keep(cache: Cache, request: Request, response: Response): Promise
   const headers = new Headers(response.headers);
   headers.delete('content-length');
   headers.delete('content-encoding');
+  // The server's Link header asks to preload the page's ~20 scripts. A page shown from here has
+  // them in this worker's cache, and the header only makes the renderer issue and take in all
+  // those requests (and compile the scripts) before it lays out the first rows: without it the
+  // rows of a kept page showed ~50 ms sooner (median of 21 loads each, 4x CPU throttling). The
+  // scripts load when the page's bootstrap imports them; the stylesheets are in its <head>.
+  headers.delete('link');
   headers.set(KEPT_BY, version);
   headers.set(KEPT_AT, String(at));
   await cache.put(request, new Response(html, { status: response.status, headers }));
