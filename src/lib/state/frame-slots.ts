@@ -15,24 +15,35 @@ export interface FrameDoc {
 export interface Slots {
   /** each frame's document, by the frame's place */
   docs: FrameDoc[];
+  /** whether each frame has finished loading its document (until then it still shows the one
+   * it had before, another message's) */
+  ready: boolean[];
   /** the frame shown */
   on: number;
 }
+
+export const EMPTY: Slots = { docs: [], ready: [], on: 0 };
 
 /** At most this many frames: the one shown and the two neighbours (j and k). */
 export const MAX_FRAMES = 3;
 
 /**
- * Shows `next`: in the frame that holds it already (rendered ahead), else in the frame shown
- * now, which loads it (what a single frame would do).
+ * Shows `next`: in a frame that has it loaded already (rendered ahead), else in the frame shown
+ * now, which loads it (what a single frame would do: its old body stays until the new one is
+ * in, rather than a hidden frame still showing another message).
  */
 export function show(s: Slots, next: FrameDoc): Slots {
-  const i = s.docs.findIndex((d) => d.doc === next.doc);
-  if (i >= 0) return i === s.on ? s : { docs: s.docs, on: i };
-  if (!s.docs.length) return { docs: [next], on: 0 };
-  const docs = s.docs.slice();
-  docs[s.on] = next;
-  return { docs, on: s.on };
+  if (s.docs[s.on]?.doc === next.doc) return s;
+  const i = s.docs.findIndex((d, j) => d.doc === next.doc && s.ready[j]);
+  if (i >= 0) return { ...s, on: i };
+  if (!s.docs.length) return { docs: [next], ready: [false], on: 0 };
+  return { docs: put(s.docs, s.on, next), ready: put(s.ready, s.on, false), on: s.on };
+}
+
+/** The frame at `i` has finished loading `doc` (its load event). */
+export function loaded(s: Slots, i: number, doc: string): Slots {
+  if (s.docs[i]?.doc !== doc || s.ready[i]) return s;
+  return { ...s, ready: put(s.ready, i, true) };
 }
 
 /**
@@ -45,10 +56,13 @@ export function fillAhead(s: Slots, wanted: FrameDoc[]): Slots {
   const missing = want.filter((w) => !s.docs.some((d) => d.doc === w.doc));
   if (!missing.length || !s.docs.length) return s;
   const docs = s.docs.slice();
+  const ready = s.ready.slice();
   for (const w of missing) {
     const free = docs.findIndex((d, i) => i !== s.on && !want.some((x) => x.doc === d.doc));
-    if (free >= 0) docs[free] = w;
-    else if (docs.length < MAX_FRAMES) docs.push(w);
+    if (free >= 0) [docs[free], ready[free]] = [w, false];
+    else if (docs.length < MAX_FRAMES) [docs[docs.length], ready[ready.length]] = [w, false];
   }
-  return { docs, on: s.on };
+  return { docs, ready, on: s.on };
 }
+
+const put = <T>(xs: T[], i: number, x: T): T[] => xs.map((y, j) => (j === i ? x : y));
