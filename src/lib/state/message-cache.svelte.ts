@@ -6,6 +6,7 @@
 // Only bodies with remote content blocked are kept ("show images" is asked for each time).
 /* eslint-disable svelte/prefer-svelte-reactivity -- private bookkeeping, never rendered */
 import { browser } from '$app/environment';
+import { whenIdle } from '$lib/idle';
 import { trpc } from '$lib/trpc';
 import { getMessage, type LiveEvent, type MessageDetail } from './mail-api';
 
@@ -73,9 +74,6 @@ class Lru<V> {
   }
 }
 
-const idle = (f: () => void) =>
-  typeof requestIdleCallback === 'function' ? requestIdleCallback(f, { timeout: 1500 }) : setTimeout(f, 200);
-
 type Flags = { seen?: boolean; flagged?: boolean };
 
 export interface Fetchers {
@@ -117,26 +115,21 @@ export class MessageCache {
    * other: the neighbours of the open message, so j and k open them from memory. Resolves once
    * all are tried (never rejects).
    */
-  prefetch(items: { accountId: string; id: string; threadId?: string | null }[]): Promise<void> {
-    return new Promise((done) =>
-      idle(() => {
-        void (async () => {
-          for (const m of items) {
-            try {
-              const [, t] = await Promise.all([
-                this.message(m.accountId, m.id),
-                m.threadId ? this.thread(m.accountId, m.threadId) : null
-              ]);
-              // the ones the conversation opens with (ThreadView): its newest, and unread ones
-              const open = t?.messages.filter((x, i) => !x.seen || i === t.messages.length - 1) ?? [];
-              for (const x of open.slice(-3)) await this.message(m.accountId, x.id);
-            } catch {
-              // fetched again when opened, with its error shown then
-            }
-          }
-        })().finally(done);
-      })
-    );
+  async prefetch(items: { accountId: string; id: string; threadId?: string | null }[]): Promise<void> {
+    await new Promise<void>((idle) => whenIdle(idle, { timeout: 1500 }));
+    for (const m of items) {
+      try {
+        const [, t] = await Promise.all([
+          this.message(m.accountId, m.id),
+          m.threadId ? this.thread(m.accountId, m.threadId) : null
+        ]);
+        // the ones the conversation opens with (ThreadView): its newest, and unread ones
+        const open = t?.messages.filter((x, i) => !x.seen || i === t.messages.length - 1) ?? [];
+        for (const x of open.slice(-3)) await this.message(m.accountId, x.id);
+      } catch {
+        // fetched again when opened, with its error shown then
+      }
+    }
   }
 
   /** The user's own flag change, as the list shows it at once (rolled back by forget()). */
