@@ -17,4 +17,12 @@ declare global {
   }
 }
 
+// `blocking="render"` (HTML's render-blocking attribute; the mail layout's rel=expect link) is not
+// in Svelte's element types yet
+declare module 'svelte/elements' {
+  interface HTMLLinkAttributes {
+    blocking?: 'render' | null;
+  }
+}
+
 export {};
