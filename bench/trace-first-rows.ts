@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CDPSession } from '@playwright/test';
-import { launchChromium, PROBE_JS, readProbe, throttle } from './lib/browser.js';
+import { launchChromium, logIn, PROBE_JS, readProbe, throttle } from './lib/browser.js';
 
 const origin = process.argv[2] ?? 'http://localhost:3000';
 const runs = Number(process.env.RUNS ?? 3);
@@ -105,11 +105,7 @@ function timeline(events: TraceEvent[], path: string, untilMs: number): string[]
 const browser = await launchChromium();
 const login = await browser.newContext({ baseURL: origin });
 const page0 = await login.newPage();
-await page0.goto('/login');
-await page0.getByLabel('Email address').fill(process.env.EMAIL ?? 'demo@example.test');
-await page0.getByLabel('Password').fill(process.env.PASSWORD ?? 'demo-password-2026');
-await page0.getByRole('button', { name: 'Log in' }).click();
-await page0.waitForURL(/\/mail\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/);
+await logIn(page0, process.env.EMAIL ?? 'demo@example.test', process.env.PASSWORD ?? 'demo-password-2026');
 const path = process.env.INBOX ?? new URL(page0.url()).pathname;
 const cookies = await login.cookies();
 await login.close();

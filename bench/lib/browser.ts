@@ -170,6 +170,15 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** Logs in through the app's form and waits for the mail page it lands on. */
+export async function logIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/mail\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/);
+}
+
 /** Slows the page's main thread down `rate` times (DevTools' "4x slowdown"). */
 export async function throttle(page: Page, rate: number): Promise<void> {
   const cdp = await page.context().newCDPSession(page);

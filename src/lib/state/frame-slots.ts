@@ -59,8 +59,13 @@ export function fillAhead(s: Slots, wanted: FrameDoc[]): Slots {
   const ready = s.ready.slice();
   for (const w of missing) {
     const free = docs.findIndex((d, i) => i !== s.on && !want.some((x) => x.doc === d.doc));
-    if (free >= 0) [docs[free], ready[free]] = [w, false];
-    else if (docs.length < MAX_FRAMES) [docs[docs.length], ready[ready.length]] = [w, false];
+    if (free >= 0) {
+      docs[free] = w;
+      ready[free] = false;
+    } else if (docs.length < MAX_FRAMES) {
+      docs.push(w);
+      ready.push(false);
+    }
   }
   return { docs, ready, on: s.on };
 }
