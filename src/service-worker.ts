@@ -99,7 +99,7 @@ async function keep(cache: Cache, request: Request, response: Response): Promise
   // them in this worker's cache, and the header only makes the renderer issue and take in all
   // those requests (and compile the scripts) before it lays out the first rows: without it the
   // rows of a kept page showed ~50 ms sooner (median of 21 loads each, 4x CPU throttling). The
-  // scripts load when the page's bootstrap imports them; the stylesheets are in its <head>.
+  // scripts load when the page's bootstrap imports them; its styles are inline in its <head>.
   headers.delete('link');
   headers.set(KEPT_BY, version);
   headers.set(KEPT_AT, String(at));
