@@ -2,10 +2,15 @@ import { requireUser } from '$lib/server/guards';
 import { userStream } from '$lib/server/realtime/events';
 import { getServices } from '$lib/server/services';
 import { byFolderOrder } from '$lib/server/mail/folder-order';
+import { LIST_HEIGHT_COOKIE } from '$lib/list-height';
+import { listHeightOf } from '$lib/server/list-height';
 import type { LayoutServerLoad } from './$types';
 
-/** Every mail page: the user's accounts with their folders and counts (the folder column). */
-export const load: LayoutServerLoad = async ({ locals, url }) => {
+/**
+ * Every mail page: the user's accounts with their folders and counts (the folder column), and the
+ * height the browser last gave the message list (the rows the server renders, $lib/list-height).
+ */
+export const load: LayoutServerLoad = async ({ locals, url, cookies }) => {
   const user = requireUser(locals, url);
   const { db, redis, env } = getServices();
   const [accounts, head] = await Promise.all([
@@ -42,6 +47,7 @@ export const load: LayoutServerLoad = async ({ locals, url }) => {
   return {
     user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role },
     accounts,
-    liveEventId: head
+    liveEventId: head,
+    listHeight: listHeightOf(cookies.get(LIST_HEIGHT_COOKIE))
   };
 };
