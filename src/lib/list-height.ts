@@ -8,7 +8,10 @@ export const LIST_HEIGHT_COOKIE = 'list_h';
 /** what the server assumes before the browser has said: a laptop's 800 px window */
 export const DEFAULT_LIST_HEIGHT = 800;
 
-/** The cookie (for document.cookie) that tells the server a list of `px` pixels. */
-export function listHeightCookie(px: number): string {
-  return `${LIST_HEIGHT_COOKIE}=${Math.round(px)}; path=/; max-age=31536000; samesite=lax`;
+/**
+ * The cookie (for document.cookie) that tells the server a list of `px` pixels; Secure over
+ * https, as the app's other cookies are.
+ */
+export function listHeightCookie(px: number, secure: boolean): string {
+  return `${LIST_HEIGHT_COOKIE}=${Math.round(px)}; path=/; max-age=31536000; samesite=lax${secure ? '; secure' : ''}`;
 }

@@ -15,10 +15,12 @@ describe('list height cookie', () => {
   });
 
   it('writes a whole number of pixels the server reads back', () => {
-    const cookie = listHeightCookie(691.6);
+    const cookie = listHeightCookie(691.6, false);
     expect(cookie.startsWith(`${LIST_HEIGHT_COOKIE}=692;`)).toBe(true);
     expect(cookie).toContain('path=/');
     expect(cookie).toContain('samesite=lax');
+    expect(cookie).not.toContain('secure');
+    expect(listHeightCookie(692, true)).toMatch(/; secure$/);
     expect(listHeightOf(cookie.split(';')[0]!.split('=')[1])).toBe(692);
   });
 });
