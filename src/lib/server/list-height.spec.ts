@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIST_HEIGHT, LIST_HEIGHT_COOKIE, listHeightCookie } from '$lib/list-height';
+import { DEFAULT_LIST_HEIGHT, LIST_HEIGHT_COOKIE, listHeightCookie } from '../list-height';
 import { listHeightOf } from './list-height';
 
 describe('list height cookie', () => {

@@ -1,7 +1,7 @@
 // The list height a request says ($lib/list-height), checked: zod here, on the server, keeps
 // zod out of the mail page's JavaScript (it is ~15 KB gzip).
 import { z } from 'zod';
-import { DEFAULT_LIST_HEIGHT } from '$lib/list-height';
+import { DEFAULT_LIST_HEIGHT } from '../list-height';
 
 /** a list of one row up to a 4K portrait screen; anything else is not from this app */
 const height = z.coerce.number().int().min(76).max(4320);
