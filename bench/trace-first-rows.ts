@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CDPSession } from '@playwright/test';
-import { launchChromium, logIn, PROBE_JS, readProbe, throttle } from './lib/browser.js';
+import { firstRows, launchChromium, logIn, probeContext, throttle } from './lib/browser.js';
 
 const origin = process.argv[2] ?? 'http://localhost:3000';
 const runs = Number(process.env.RUNS ?? 3);
@@ -113,13 +113,7 @@ const keep = process.env.KEEP_TRACES;
 if (keep) mkdirSync(keep, { recursive: true });
 
 for (let run = 1; run <= runs; run++) {
-  const context = await browser.newContext({
-    baseURL: origin,
-    viewport: { width: 1280, height: 800 },
-    storageState: { cookies, origins: [] },
-    bypassCSP: true // page.waitForFunction needs eval; the page's own scripts are unaffected
-  });
-  await context.addInitScript(PROBE_JS);
+  const context = await probeContext(browser, origin, cookies);
   if (process.env.INJECT)
     await context.addInitScript(
       `document.documentElement.appendChild(Object.assign(document.createElement('style'), { textContent: ${JSON.stringify(process.env.INJECT)} }))`
@@ -134,20 +128,20 @@ for (let run = 1; run <= runs; run++) {
   const page = await context.newPage();
   await throttle(page, rate);
   const cdp = await browser.newBrowserCDPSession();
+  let probe: Awaited<ReturnType<typeof firstRows>> | undefined;
   const events = await record(cdp, async () => {
     await page.goto(path, { waitUntil: 'load' });
-    await page.waitForFunction('window.__bench.rowsAt >= 0', null, { timeout: 60_000 });
+    probe = await firstRows(page);
     await page.waitForTimeout(300);
   });
-  const probe = await readProbe(page);
   const fcp = (await page.evaluate(
     "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1"
   )) as number;
   console.log(
-    `run ${run}: rows ${Math.round(probe.rowsAt)} ms (frame ${probe.rowsFrame}, task after it ` +
-      `${Math.round(probe.rowsTaskAt)}), first contentful paint ${Math.round(fcp)} ms`
+    `run ${run}: rows ${Math.round(probe!.rowsAt)} ms (frame ${probe!.rowsFrame}, task after it ` +
+      `${Math.round(probe!.rowsTaskAt)}), first contentful paint ${Math.round(fcp)} ms`
   );
-  for (const line of timeline(events, path, probe.rowsAt + 50)) console.log(line);
+  for (const line of timeline(events, path, probe!.rowsAt + 50)) console.log(line);
   if (keep) writeFileSync(join(keep, `warm-${run}.json`), JSON.stringify(events));
   await cdp.detach();
   await context.close();

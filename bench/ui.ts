@@ -42,11 +42,13 @@ import { startApp, startWorker, type Running } from '../tests/helpers/process.js
 import {
   buildOut,
   ensureBuild,
+  firstRows,
   gzipSize,
   launchChromium,
   logIn,
-  PROBE_JS,
+  probeContext,
   readProbe,
+  VIEWPORT,
   routeJs,
   type Probe,
   throttle
@@ -63,7 +65,6 @@ const BIG_FOLDER = 100_000;
 const SCROLL_MS = 5_000;
 /** a hard, steady fling: about 130 rows of 76 px a second, a page of 50 every 0.4 s */
 const SCROLL_PX_PER_S = 10_000;
-const VIEWPORT = { width: 1280, height: 800 };
 const TARGETS = {
   mail_page_js_gzip_kb: 100,
   time_to_first_rows_cold_ms: 1000,
@@ -188,28 +189,13 @@ const app = await startApp({
 children.push(app);
 
 const browser = await launchChromium();
-const newContext = async (cookies: Awaited<ReturnType<BrowserContext['cookies']>> = []) => {
-  const context = await browser.newContext({
-    baseURL: app.origin,
-    viewport: VIEWPORT,
-    storageState: { cookies, origins: [] },
-    // the app's CSP has no 'unsafe-eval', which page.waitForFunction needs; the page's own
-    // scripts run under the same CSP either way, so the timings are not affected
-    bypassCSP: true
-  });
-  await context.addInitScript(PROBE_JS);
-  return context;
-};
+const newContext = (cookies: Awaited<ReturnType<BrowserContext['cookies']>> = []) =>
+  probeContext(browser, app.origin, cookies);
 const openPage = async (context: BrowserContext) => {
   const page = await context.newPage();
   await throttle(page, CPU_SLOWDOWN);
   return page;
 };
-const firstRows = async (page: Page) => {
-  await page.waitForFunction('window.__bench && window.__bench.rowsAt >= 0', null, { timeout: 60_000 });
-  return readProbe(page);
-};
-
 /** in which frame the rows showed, and when the first task after it started */
 const rowsFrame = (p: Probe) => `frame ${p.rowsFrame}, task after it ${Math.round(p.rowsTaskAt)}`;
 

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, constants as zlib } from 'node:zlib';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import playwrightConfig from '../../playwright.config.js';
 
 /**
@@ -213,6 +213,30 @@ export async function logIn(page: Page, email: string, password: string): Promis
   await page.waitForURL(/\/mail\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/);
 }
 
+/** the window every UI measurement uses (a laptop's) */
+export const VIEWPORT = { width: 1280, height: 800 };
+
+/**
+ * A context of `origin` at VIEWPORT, logged in by `cookies` only (no HTTP cache, no service
+ * worker yet), with the probe in every page it opens.
+ */
+export async function probeContext(
+  browser: Browser,
+  origin: string,
+  cookies: Awaited<ReturnType<BrowserContext['cookies']>> = []
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    baseURL: origin,
+    viewport: VIEWPORT,
+    storageState: { cookies, origins: [] },
+    // the app's CSP has no 'unsafe-eval', which page.waitForFunction needs; the page's own
+    // scripts run under the same CSP either way, so the timings are not affected
+    bypassCSP: true
+  });
+  await context.addInitScript(PROBE_JS);
+  return context;
+}
+
 /** Slows the page's main thread down `rate` times (DevTools' "4x slowdown"). */
 export async function throttle(page: Page, rate: number): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
@@ -343,3 +367,9 @@ export const PROBE_JS = `(() => {
 })();`;
 
 export const readProbe = (page: Page) => page.evaluate('window.__bench') as Promise<Probe>;
+
+/** The probe once the page's first rows were painted. */
+export async function firstRows(page: Page): Promise<Probe> {
+  await page.waitForFunction('window.__bench && window.__bench.rowsAt >= 0', null, { timeout: 60_000 });
+  return readProbe(page);
+}
