@@ -3,10 +3,12 @@
 //  1. loads .env when present (adapter-node itself does not),
 //  2. with AUTO_RUN_MIGRATIONS=true applies pending migrations under a PostgreSQL advisory
 //     lock, so several instances starting at once apply them exactly once,
-//  3. imports build/index.js, whose hooks validate the rest of the configuration.
+//  3. keeps a file of build/client that is gone from killing the process (see guardStaticReads),
+//  4. imports build/index.js, whose hooks validate the rest of the configuration.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import fs, { existsSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -81,6 +83,54 @@ export function bodySizeLimit(env) {
   return String(Math.ceil(max * 1.4) + 1024 * 1024);
 }
 
+/**
+ * adapter-node serves build/client with sirv, which lists the files once at start and pipes
+ * `fs.createReadStream(file)` into the response with no 'error' listener: a file gone since then
+ * (build/ rebuilt or replaced under the running app) made that stream throw an unhandled 'error'
+ * event, which ended the whole process. Read streams of files under `clientDir` get a listener:
+ * the response they were piped into is ended (its status and length are already sent, so the
+ * connection is dropped and the browser sees a failed load rather than a truncated file), and a
+ * warning says once per file what happened and what to do. Other reads are left as they are.
+ * @param {string} clientDir
+ * @param {(record: Record<string, unknown>) => void} warn
+ */
+export function guardStaticReads(clientDir, warn) {
+  const open = fs.createReadStream;
+  const warned = new Set();
+  const under = clientDir.endsWith(sep) ? clientDir : clientDir + sep;
+  /** @type {typeof fs.createReadStream} */
+  const guarded = function (path, options) {
+    const stream = open.call(fs, path, options);
+    if (typeof path !== 'string' || !path.startsWith(under)) return stream;
+    /** @type {NodeJS.WritableStream | undefined} */
+    let into;
+    const pipe = stream.pipe;
+    stream.pipe = function (destination, opts) {
+      into = destination;
+      return pipe.call(this, destination, opts);
+    };
+    stream.on('error', (err) => {
+      const code = /** @type {NodeJS.ErrnoException} */ (err).code;
+      /** @type {{ destroy?: () => void } | undefined} */ (into)?.destroy?.();
+      const file = relative(clientDir, path);
+      if (warned.has(file)) return;
+      warned.add(file);
+      warn({
+        level: 'warn',
+        service: 'emailclient',
+        component: 'static',
+        file,
+        code,
+        msg: 'a file of the built app could not be read: the build was changed under the running app; restart the app'
+      });
+    });
+    return stream;
+  };
+  fs.createReadStream = guarded;
+  // `import { createReadStream } from 'node:fs'` and `import * as fs` see the change too
+  syncBuiltinESMExports();
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   process.env.BODY_SIZE_LIMIT = bodySizeLimit(process.env);
   if (truthy(process.env.AUTO_RUN_MIGRATIONS)) {
@@ -91,5 +141,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       fail(`Migrations failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  await import(join(root, process.env.BUILD_OUT ?? 'build', 'index.js'));
+  const out = join(root, process.env.BUILD_OUT ?? 'build');
+  guardStaticReads(join(out, 'client'), (record) =>
+    process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n')
+  );
+  await import(join(out, 'index.js'));
 }

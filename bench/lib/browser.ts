@@ -110,9 +110,9 @@ const running = (pattern: string) =>
 
 /**
  * Builds the app when build/ (or BUILD_OUT) is missing or older than its sources. Never while
- * browser tests run (their app serves build/client; a rebuild under them would replace the chunks
- * they load) or while another build is going on: then the existing build is measured, and we say
- * so. A separate BUILD_OUT copy is nobody else's: it is rebuilt whatever else is running (with
+ * browser tests or an app run (an app serves build/client; a rebuild under it would replace the
+ * chunks its pages load) or while another build is going on: then the existing build is
+ * measured, and we say so. A separate BUILD_OUT copy is nobody else's: it is rebuilt whatever else is running (with
  * KIT_OUT_DIR, so the shared .svelte-kit/output is left alone too).
  */
 export async function ensureBuild(root: string): Promise<{ built: boolean; stale: boolean }> {
@@ -134,12 +134,12 @@ export async function ensureBuild(root: string): Promise<{ built: boolean; stale
   const s = isStale();
   if (!s.missing && !s.stale) return { built: false, stale: false };
   if (!own) {
-    const e2e = running('playwright test');
-    if (e2e.length || running('vite build').length) {
-      if (s.missing)
-        throw new Error(`${out}/ is missing and browser tests or a build are running: try later`);
+    // an app serving build/ (npm run demo, say) would lose the files its pages ask for
+    const users = ['playwright test', 'vite build', 'scripts/start-app.js'].filter((p) => running(p).length);
+    if (users.length) {
+      if (s.missing) throw new Error(`${out}/ is missing and ${users.join(', ')} is running: try later`);
       console.warn(
-        `ui: ${out}/ is older than src/, but browser tests or another build are running: measuring the existing build`
+        `ui: ${out}/ is older than src/, but ${users.join(', ')} is running: measuring the existing build`
       );
       return { built: false, stale: true };
     }
