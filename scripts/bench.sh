@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# npm run bench: every benchmark suite against project-local servers; each prints its figures
-# and writes bench/results/<suite>.json.
+# npm run bench: every benchmark suite (bench/*.ts) against project-local servers; each prints
+# its figures and writes bench/results/<suite>.json. bench/tools/ holds tools for investigating
+# (run by hand, against `npm run demo`), not suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

@@ -4,14 +4,14 @@
 // service worker and lets it keep the page), then a warm visit traced through CDP. Prints when
 // the rows were painted and, from the trace, the page renderer's main-thread tasks from
 // navigation start to then (with what they spent their time on).
-//   npx tsx bench/trace-first-rows.ts [origin]
+//   npx tsx bench/tools/trace-first-rows.ts [origin]
 //   env: RUNS (3), EMAIL / PASSWORD (the demo login), INBOX (a /mail/... path; default: where
 //   the login lands), THROTTLE (4), INJECT (CSS added before the page's own, for experiments),
 //   KEEP_TRACES (a directory to write each trace to, for chrome://tracing or Perfetto)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CDPSession } from '@playwright/test';
-import { firstRows, launchChromium, logIn, probeContext, throttle } from './lib/browser.js';
+import { firstRows, launchChromium, logIn, probeContext, throttle } from '../lib/browser.js';
 
 const origin = process.argv[2] ?? 'http://localhost:3000';
 const runs = Number(process.env.RUNS ?? 3);
