@@ -387,6 +387,17 @@ describe('sending', () => {
     expect(done.attempts).toBe(2);
   }, 60_000);
 
+  it('worker SIGKILLed after its last lease check, with all but the final dot written: sent again, delivered exactly once', async () => {
+    const res = await killAt('at-dot');
+    // the server cannot have taken a message without its end: nothing was committed
+    expect((await row(res.outboxId)).committingAt).toBeNull();
+    const got = await delivered(res.messageId, recipient, 2500);
+    expect(got).toHaveLength(1);
+    const done = await stateOf(res.outboxId, 'sent');
+    expect(done.attempts).toBe(2);
+    expect(done.lastError).toBeNull();
+  }, 60_000);
+
   it('worker SIGKILLed right after the server accepted: delivered exactly once, never resent', async () => {
     const res = await killAt('after-accept');
     // the server has it: the recipient gets it, once

@@ -44,7 +44,8 @@ export async function publishSendStatus(
 
 /**
  * Test builds only (NODE_ENV=test): stop at a named point of the send and never go on, so a
- * test can kill the worker exactly there. SEND_TEST_PAUSE=before-dot|after-accept|after-sent.
+ * test can kill the worker exactly there. SEND_TEST_PAUSE=before-dot (before the last lease check),
+ * at-dot (after it, the message written but for its final dot), after-accept, after-sent.
  */
 async function testPause(env: Env, log: Logger, point: string, outboxId: string): Promise<void> {
   if (env.NODE_ENV !== 'test' || process.env.SEND_TEST_PAUSE !== point) return;
@@ -127,11 +128,26 @@ export const sendMessageJob: JobHandler<'send.message'> = async (p, ctx) => {
       () => openSecret(masterKeys(env), account.id, account),
       { from: claimed.envelopeFrom, to: claimed.recipients },
       Buffer.from(claimed.raw),
-      async () => {
-        await testPause(env, jlog, 'before-dot', claimed.id);
-        if (!owned || !(await markCommitting(db, claimed.id, attempt)))
-          throw Object.assign(new Error('lost the outbox row to another attempt'), { code: 'ELEASE' });
-        committed = true;
+      {
+        beforeFinalDot: async () => {
+          await testPause(env, jlog, 'before-dot', claimed.id);
+          // the lease, checked and renewed once more: the dot goes out only while we own the row
+          if (!owned || !(await heartbeat(db, claimed.id, attempt)))
+            throw Object.assign(new Error('lost the outbox row to another attempt'), { code: 'ELEASE' });
+          await testPause(env, jlog, 'at-dot', claimed.id);
+        },
+        finalDotSent: async () => {
+          // the commit point: from here the server may have the message, so it is never sent
+          // again automatically. Died before this is recorded: sent again (the dot may have
+          // gone out a moment before: the one duplicate SMTP cannot rule out).
+          committed = true;
+          const recorded = await markCommitting(db, claimed.id, attempt).catch((err: unknown) => {
+            jlog.error({ err }, 'could not record the commit point');
+            return true;
+          });
+          if (!recorded)
+            jlog.error('the message went out, but the outbox row was no longer ours: check for a duplicate');
+        }
       }
     );
     clearInterval(beat);

@@ -7,9 +7,15 @@
 //                                                                     commit point ("uncertain")
 //
 // An attempt owns the row while state = 'sending' and attempts = the number its claim
-// returned; it renews claimedAt (its lease) while it runs. A lease that lapses before the
-// commit point means nothing can have been sent: the row may be claimed again. After the
-// commit point the server may have the message: the row is never sent again automatically.
+// returned; it renews claimedAt (its lease) while it runs, and checks it once more right
+// before the message's final dot. The commit point is recorded once that dot has been handed
+// to the operating system. A lease that lapses before the commit point means the server cannot
+// have the message (it takes none without its final dot), with one exception SMTP itself cannot
+// rule out: the attempt died in the moment between the dot going out and recording it. Such a
+// row is claimed again and sent; the recipient may then get it twice. After the commit point
+// the server may have the message: the row is never sent again automatically. (Recording the
+// commit point before the dot instead turned that moment into a message that was lost:
+// marked "uncertain", never resent, never delivered; the chaos bench met it.)
 import type { Db } from '../../src/lib/server/db.js';
 
 export interface ClaimedRow {
@@ -52,7 +58,7 @@ export async function heartbeat(db: Db, id: string, attempt: number): Promise<bo
   return n > 0;
 }
 
-/** The point of no return, recorded before the final dot; false: the attempt lost the row. */
+/** The commit point, recorded once the final dot went out; false: the attempt lost the row. */
 export async function markCommitting(db: Db, id: string, attempt: number): Promise<boolean> {
   const n = await db.$executeRaw`
     UPDATE "OutboxMessage" SET "committingAt" = now(), "claimedAt" = now(), "updatedAt" = now()

@@ -3,11 +3,12 @@
 // minute, when the account's settings change, and on shutdown.
 //
 // We drive nodemailer's SMTPConnection ourselves rather than its pooled transport because the
-// send job must act at one precise moment: after the server has taken DATA, with every RCPT
-// answered, and before the final "." that commits the message. There it checks that no
-// recipient was refused (all or nothing: a message never goes to some recipients and not
-// others) and records that the commit is about to happen (see send-message.ts); if either
-// fails, it drops the connection and the server discards the transaction.
+// send job must act at two precise moments. After the server has taken DATA, with every RCPT
+// answered, and before the final "." that commits the message, it checks that no recipient was
+// refused (all or nothing: a message never goes to some recipients and not others) and that it
+// still owns the outbox row; if either fails, it drops the connection and the server discards
+// the transaction. Once that final "." has been handed to the operating system, it records that
+// the server may now have the message (see send-message.ts).
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -152,6 +153,18 @@ class AccountPool {
   }
 }
 
+/** the parts of nodemailer's SMTPConnection the commit points need (not in its types) */
+interface ConnectionInternals {
+  _envelope?: { rejectedErrors?: unknown[] };
+  _currentDataStream?: Readable | false;
+  _socket?: { writableLength: number; destroyed: boolean };
+}
+
+/** Resolves once everything written to `socket` is with the OS (or the socket is gone). */
+async function flushed(socket: { writableLength: number; destroyed: boolean }): Promise<void> {
+  while (socket.writableLength > 0 && !socket.destroyed) await new Promise((r) => setTimeout(r, 1));
+}
+
 /**
  * The message as a stream that holds back its end (and so the final dot, which nodemailer
  * writes when the stream ends) until `atCommitPoint` has run. A server cannot take a message
@@ -219,16 +232,18 @@ export class SmtpTransports {
   }
 
   /**
-   * Sends `raw` with the given envelope. `atCommitPoint` runs after the server took DATA and
-   * before the message is written (so before its final dot): if it throws, or a recipient was
-   * refused, the connection is dropped and nothing is sent.
+   * Sends `raw` with the given envelope. `commit.beforeFinalDot` runs after the server took DATA
+   * and before the message's end (so before its final dot) is written: if it throws, or a
+   * recipient was refused, the connection is dropped and nothing is sent. `commit.finalDotSent`
+   * is called once that dot is with the operating system (a crash of this process after that no
+   * longer keeps it from the server), and awaited before this returns or throws.
    */
   async send(
     account: SmtpAccount,
     password: () => string,
     envelope: { from: string; to: string[] },
     raw: Buffer,
-    atCommitPoint: () => Promise<void>
+    commit: { beforeFinalDot: () => Promise<void>; finalDotSent: () => Promise<void> }
   ): Promise<SendOutcome> {
     const pool = this.pool(account, password);
     // a pooled connection the server closed while it sat idle fails before DATA: then once
@@ -236,24 +251,35 @@ export class SmtpTransports {
     for (let attempt = 1; ; attempt++) {
       const { conn, reused } = await pool.acquire();
       let committing = false;
+      let dotSent: Promise<void> | undefined;
       try {
         const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) => {
           const message = heldMessage(raw, async () => {
-            const rejected = (conn.c as unknown as { _envelope?: { rejectedErrors?: unknown[] } })._envelope
-              ?.rejectedErrors;
+            const internals = conn.c as unknown as ConnectionInternals;
+            const rejected = internals._envelope?.rejectedErrors;
             if (rejected?.length)
               throw new RecipientsRefused(rejected as ConstructorParameters<typeof RecipientsRefused>[0]);
             committing = true;
-            await atCommitPoint();
+            await commit.beforeFinalDot();
+            // nodemailer's DATA stream writes the final dot when it ends: its 'end' comes once the
+            // dot was given to the socket, and the socket's buffer is empty once the OS has it
+            const data = internals._currentDataStream;
+            const socket = internals._socket;
+            if (!data || !socket) throw new Error('nodemailer no longer exposes its DATA stream');
+            data.once('end', () => {
+              dotSent = flushed(socket).then(commit.finalDotSent);
+            });
           });
           message.on('error', () => {}); // reported through the send callback
           conn.c.send({ ...envelope, size: raw.length }, message, (err, res) =>
             err || !res ? reject(unwrap(err, message)) : resolve(res)
           );
         });
+        await dotSent;
         pool.release(conn, true);
         return { response: info.response, accepted: info.accepted, messageTime: info.messageTime };
       } catch (err) {
+        await dotSent;
         pool.release(conn, false);
         if (reused && !committing && attempt === 1 && isConnectionError(err)) continue;
         throw err;
