@@ -362,6 +362,50 @@ describe('moving, copying and deleting mail; folders', () => {
     expect((await db.message.findUniqueOrThrow({ where: { id: target.id } })).seen).toBe(false);
   });
 
+  it("read, then starred, with the star's job first: the server gets both, and a sync keeps both", async () => {
+    const target = await db.message.findFirstOrThrow({
+      where: { folderId: folderIds.INBOX, seen: false, flagged: false, deleting: false, srcFolderId: null },
+      orderBy: { uid: 'asc' }
+    });
+    const acct = await db.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+    const scope = { tenantId: acct.tenantId, accountId, userId: acct.userId };
+    const deps = { db, redis: services.redis, prefix };
+    // the user opens it (read) and stars it; only the star's job runs here (the read's comes
+    // later, or was lost): it clears the pending mark, so it has to carry the read too
+    await setFlagsInDb(deps, scope, [target.id], { add: ['\\Seen'], remove: [] });
+    await setFlagsInDb(deps, scope, [target.id], { add: ['\\Flagged'], remove: [] });
+    await services.producer.enqueue('imap.setFlags', {
+      accountId,
+      messageIds: [target.id],
+      add: ['\\Flagged'],
+      remove: []
+    });
+    await until(
+      async () => !(await db.message.findUniqueOrThrow({ where: { id: target.id } })).flagsPendingAt,
+      5_000,
+      'the job to finish'
+    );
+    const c = await imap();
+    const lock = await c.getMailboxLock('INBOX');
+    try {
+      const m = await c.fetchOne(String(target.uid), { flags: true }, { uid: true });
+      expect(m && [...m.flags!]).toEqual(expect.arrayContaining(['\\Seen', '\\Flagged']));
+      // a change elsewhere makes the INBOX sync: the row must keep what the user did
+      await c.messageFlagsAdd(String(target.uid), ['$Touched'], { uid: true });
+    } finally {
+      lock.release();
+      await c.logout();
+    }
+    await until(
+      async () =>
+        (await db.message.findUniqueOrThrow({ where: { id: target.id } })).keywords.includes('$Touched'),
+      5_000,
+      'the sync to mirror the other change'
+    );
+    const row = await db.message.findUniqueOrThrow({ where: { id: target.id } });
+    expect(row).toMatchObject({ seen: true, flagged: true });
+  });
+
   it('another tenant cannot move, copy, delete, archive or change folders of this account', async () => {
     const c = await stranger.caller();
     const id = (

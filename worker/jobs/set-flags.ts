@@ -5,6 +5,9 @@ import { publishToUser } from '../../src/lib/server/realtime/events.js';
 import { isRefusal, openAccount, refused } from '../imap/connection.js';
 import type { JobHandler } from '../registry.js';
 
+/** the system flags this app sets on a message (read, star, answered after a reply) */
+const APP_FLAGS = ['\\Seen', '\\Flagged', '\\Answered'];
+
 /**
  * Carries a flag change to IMAP. The rows already hold the new flags; this job only has to
  * tell the server. When the server refuses (or the last attempt fails), the change is undone
@@ -20,10 +23,15 @@ export const setFlagsJob: JobHandler<'imap.setFlags'> = async (p, ctx) => {
     select: { ...LOCATION_SELECT, flags: true, keywords: true }
   });
   if (!rows.length) return { skipped: 'messages gone' };
-  // The server gets what the rows say NOW for the flags this change was about, not the change
-  // itself: two quick changes (read, then unread) whose jobs run out of order still end as the
-  // user left them.
-  const involved = [...new Set([...p.add, ...p.remove])];
+  // The server gets what the rows say NOW, not the change itself: two quick changes (read, then
+  // unread) whose jobs run out of order still end as the user left them. And it gets that for
+  // every flag this app sets, not only the ones this change was about: a row's pending mark
+  // (flagsPendingAt) is one for all its flags, and this job clears it below. Read, then star,
+  // with the star's job first: that job cleared the mark having sent only the star; a sync then
+  // mirrored the server ("starred, unread") over the read, and the read's job, running last,
+  // sent that back: the message stayed unread.
+  const changed = new Set([...p.add, ...p.remove]);
+  const involved = [...new Set([...APP_FLAGS, ...changed])];
   const targets = rows.map((r) => {
     const have = new Set([...r.flags, ...r.keywords]);
     return {
@@ -49,20 +57,31 @@ export const setFlagsJob: JobHandler<'imap.setFlags'> = async (p, ctx) => {
         const valid = targets.filter(
           (t) => t.folderId === f.id && mailbox && t.uidValidity === mailbox.uidValidity
         );
-        const groups = new Map<string, typeof valid>();
+        // the flags beside this change's own go only where the mailbox keeps them (a flag it
+        // does not keep would make it refuse the STORE, and this change would be undone)
+        const keeps = (flag: string) =>
+          changed.has(flag) ||
+          !mailbox ||
+          !mailbox.permanentFlags ||
+          mailbox.permanentFlags.has('\\*') ||
+          mailbox.permanentFlags.has(flag);
+        const groups = new Map<string, { add: string[]; remove: string[]; uids: bigint[] }>();
         for (const t of valid) {
-          const k = `${t.add.join(' ')}|${t.remove.join(' ')}`;
-          groups.set(k, [...(groups.get(k) ?? []), t]);
+          const add = t.add.filter(keeps);
+          const remove = t.remove.filter(keeps);
+          const k = `${add.join(' ')}|${remove.join(' ')}`;
+          const g = groups.get(k) ?? { add, remove, uids: [] };
+          g.uids.push(t.uid);
+          groups.set(k, g);
         }
         // imapflow answers false (not an exception) when the server refuses a STORE or a flag
         // is not allowed in the mailbox
         const no = () => refused(`the server refused to change flags in ${f.path}`);
-        for (const g of groups.values()) {
-          const uids = g.map((t) => t.uid.toString()).join(',');
-          const { add, remove } = g[0]!;
+        for (const { add, remove, uids: list } of groups.values()) {
+          const uids = list.join(',');
           if (add.length && !(await client.messageFlagsAdd(uids, add, { uid: true }))) throw no();
           if (remove.length && !(await client.messageFlagsRemove(uids, remove, { uid: true }))) throw no();
-          applied += g.length;
+          applied += list.length;
         }
       } finally {
         lock.release();
