@@ -59,6 +59,35 @@ describe('moving, copying and deleting mail; folders', () => {
     );
     await c.logout();
   };
+  // a flag change as the app makes it (rows first), and then only the job this test names
+  const flagsInDb = async (id: string, change: { add: string[]; remove: string[] }) => {
+    const acct = await db.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
+    await setFlagsInDb(
+      { db, redis: services.redis, prefix },
+      { tenantId: acct.tenantId, accountId, userId: acct.userId },
+      [id],
+      change
+    );
+  };
+  const onlyFlagJob = async (id: string, change: { add: string[]; remove: string[] }) => {
+    await services.producer.enqueue('imap.setFlags', { accountId, messageIds: [id], ...change });
+    await until(
+      async () => !(await db.message.findUniqueOrThrow({ where: { id } })).flagsPendingAt,
+      5_000,
+      'the flag jobs to finish'
+    );
+  };
+  const serverFlags = async (uid: bigint) => {
+    const c = await imap();
+    const lock = await c.getMailboxLock('INBOX');
+    try {
+      const m = await c.fetchOne(String(uid), { flags: true }, { uid: true });
+      return m ? [...m.flags!] : [];
+    } finally {
+      lock.release();
+      await c.logout();
+    }
+  };
   const events: LiveEvent[] = [];
   let listening: Promise<void> | undefined;
   const listen = async () => {
@@ -297,14 +326,8 @@ describe('moving, copying and deleting mail; folders', () => {
       where: { folderId: folderIds.INBOX, flagged: false, id: { not: target.id } },
       orderBy: { uid: 'desc' }
     });
-    const acct = await db.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
     // the user marks it read; its job has not reached the server yet (none is enqueued here)
-    await setFlagsInDb(
-      { db, redis: services.redis, prefix },
-      { tenantId: acct.tenantId, accountId, userId: acct.userId },
-      [target.id],
-      { add: ['\\Seen'], remove: [] }
-    );
+    await flagsInDb(target.id, { add: ['\\Seen'], remove: [] });
     // meanwhile another client touches that message and another one: the INBOX syncs and the
     // server still says "unread" for the target
     const other = await imap();
@@ -328,37 +351,13 @@ describe('moving, copying and deleting mail; folders', () => {
       where: { folderId: folderIds.INBOX, seen: false, deleting: false, srcFolderId: null },
       orderBy: { uid: 'desc' }
     });
-    const acct = await db.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
-    const scope = { tenantId: acct.tenantId, accountId, userId: acct.userId };
-    const deps = { db, redis: services.redis, prefix };
     // read, then unread again at once; the job of the first change runs after the second
     // change (here: only that stale job runs; the second change's job has nothing left to do)
-    await setFlagsInDb(deps, scope, [target.id], { add: ['\\Seen'], remove: [] });
-    await setFlagsInDb(deps, scope, [target.id], { add: [], remove: ['\\Seen'] });
-    await services.producer.enqueue('imap.setFlags', {
-      accountId,
-      messageIds: [target.id],
-      add: ['\\Seen'],
-      remove: []
-    });
-    await until(
-      async () => !(await db.message.findUniqueOrThrow({ where: { id: target.id } })).flagsPendingAt,
-      5_000,
-      'both jobs to finish'
-    );
+    await flagsInDb(target.id, { add: ['\\Seen'], remove: [] });
+    await flagsInDb(target.id, { add: [], remove: ['\\Seen'] });
+    await onlyFlagJob(target.id, { add: ['\\Seen'], remove: [] });
     await new Promise((r) => setTimeout(r, 300));
-    const flags = await (async () => {
-      const c = await imap();
-      const lock = await c.getMailboxLock('INBOX');
-      try {
-        const m = await c.fetchOne(String(target.uid), { flags: true }, { uid: true });
-        return m ? [...m.flags!] : [];
-      } finally {
-        lock.release();
-        await c.logout();
-      }
-    })();
-    expect(flags).not.toContain('\\Seen');
+    expect(await serverFlags(target.uid)).not.toContain('\\Seen');
     expect((await db.message.findUniqueOrThrow({ where: { id: target.id } })).seen).toBe(false);
   });
 
@@ -367,35 +366,18 @@ describe('moving, copying and deleting mail; folders', () => {
       where: { folderId: folderIds.INBOX, seen: false, flagged: false, deleting: false, srcFolderId: null },
       orderBy: { uid: 'asc' }
     });
-    const acct = await db.mailAccount.findUniqueOrThrow({ where: { id: accountId } });
-    const scope = { tenantId: acct.tenantId, accountId, userId: acct.userId };
-    const deps = { db, redis: services.redis, prefix };
     // the user opens it (read) and stars it; only the star's job runs here (the read's comes
     // later, or was lost): it clears the pending mark, so it has to carry the read too
-    await setFlagsInDb(deps, scope, [target.id], { add: ['\\Seen'], remove: [] });
-    await setFlagsInDb(deps, scope, [target.id], { add: ['\\Flagged'], remove: [] });
-    await services.producer.enqueue('imap.setFlags', {
-      accountId,
-      messageIds: [target.id],
-      add: ['\\Flagged'],
-      remove: []
-    });
-    await until(
-      async () => !(await db.message.findUniqueOrThrow({ where: { id: target.id } })).flagsPendingAt,
-      5_000,
-      'the job to finish'
-    );
+    await flagsInDb(target.id, { add: ['\\Seen'], remove: [] });
+    await flagsInDb(target.id, { add: ['\\Flagged'], remove: [] });
+    await onlyFlagJob(target.id, { add: ['\\Flagged'], remove: [] });
+    expect(await serverFlags(target.uid)).toEqual(expect.arrayContaining(['\\Seen', '\\Flagged']));
+    // a change elsewhere makes the INBOX sync: the row must keep what the user did
     const c = await imap();
     const lock = await c.getMailboxLock('INBOX');
-    try {
-      const m = await c.fetchOne(String(target.uid), { flags: true }, { uid: true });
-      expect(m && [...m.flags!]).toEqual(expect.arrayContaining(['\\Seen', '\\Flagged']));
-      // a change elsewhere makes the INBOX sync: the row must keep what the user did
-      await c.messageFlagsAdd(String(target.uid), ['$Touched'], { uid: true });
-    } finally {
-      lock.release();
-      await c.logout();
-    }
+    await c.messageFlagsAdd(String(target.uid), ['$Touched'], { uid: true });
+    lock.release();
+    await c.logout();
     await until(
       async () =>
         (await db.message.findUniqueOrThrow({ where: { id: target.id } })).keywords.includes('$Touched'),

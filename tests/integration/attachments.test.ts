@@ -248,8 +248,7 @@ describe('attachment downloads', () => {
       worker.lines.filter(
         (l) => l.includes('"part cached"') && l.includes(msgId) && l.includes(`"part":"${att.big.part}"`)
       ).length - fetchedBefore;
-    for (const until = Date.now() + 10_000; fetched() < 1 && Date.now() < until;)
-      await new Promise((r) => setTimeout(r, 50));
+    await until(async () => fetched() >= 1, 10_000, "the worker's 'part cached' line");
     await new Promise((r) => setTimeout(r, 500));
     expect(fetched()).toBe(1);
   });

@@ -141,12 +141,14 @@ export const sendMessageJob: JobHandler<'send.message'> = async (p, ctx) => {
           // again automatically. Died before this is recorded: sent again (the dot may have
           // gone out a moment before: the one duplicate SMTP cannot rule out).
           committed = true;
-          const recorded = await markCommitting(db, claimed.id, attempt).catch((err: unknown) => {
+          try {
+            if (!(await markCommitting(db, claimed.id, attempt)))
+              jlog.error(
+                'the message went out, but the outbox row was no longer ours: check for a duplicate'
+              );
+          } catch (err) {
             jlog.error({ err }, 'could not record the commit point');
-            return true;
-          });
-          if (!recorded)
-            jlog.error('the message went out, but the outbox row was no longer ours: check for a duplicate');
+          }
         }
       }
     );
